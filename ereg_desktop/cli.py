@@ -1,0 +1,72 @@
+"""Command line front end over the same services as the window. Imports no Qt.
+
+Exit codes everywhere: 0 ok, 1 the operation failed, 2 bad usage or bad input,
+3 connection, authentication or host-key problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ereg_desktop import __version__
+from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_FAILED, EregError
+from ereg_desktop.store.paths import AppPaths
+
+# Each subcommand is a module in ereg_desktop.commands with ``add_arguments(parser)`` and
+# ``run(args, paths) -> int``; modules are imported only when their command runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "inventory": ("inventory", "print the systems grouped by environment, with owners"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ereg-desktop",
+        description="Keep the eRegistrations systems running. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"ereg-desktop {__version__}")
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="keep every file (inventory, known hosts, history) in DIR",
+    )
+    parser.add_argument("--inventory", metavar="FILE", help="use this inventory file")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _module(module).add_arguments(p)
+    return parser
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"ereg_desktop.commands.{name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    paths = AppPaths.resolve(args.config_dir, args.inventory)
+    if args.command is None:
+        from ereg_desktop.ui.app import run_gui
+
+        gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
+        return gui_code
+    try:
+        code: int = _module(COMMANDS[args.command][0]).run(args, paths)
+        return code
+    except EregError as exc:
+        print(f"ereg-desktop: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ereg-desktop: interrupted", file=sys.stderr)
+        return EXIT_FAILED
