@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install ereg-desktop for the current user from this checkout, then open it.
+#   packaging/install.sh            install (or update) and open the app
+#   packaging/install.sh --no-open  install only
+# It needs Python >= 3.11 with venv and Qt's X11/Wayland libraries; as root it installs missing
+# OS packages, otherwise it prints the apt-get line to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+DATA=${XDG_DATA_HOME:-$HOME/.local/share}
+VENV=$DATA/ereg-desktop/venv
+BIN=$HOME/.local/bin
+
+APT_PACKAGES=(
+  python3 python3-venv git libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3
+  libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-render-util0 libxcb-shape0 libxcb-xkb1 gnome-keyring openssh-client
+)
+if command -v dpkg-query >/dev/null; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [ "$(id -u)" = 0 ]; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -q >/dev/null
+      apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "ereg-desktop needs these packages first:" >&2
+      echo "  sudo apt-get install ${missing[*]}" >&2
+      exit 2
+    fi
+  fi
+fi
+
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$SRC"
+mkdir -p "$BIN" "$DATA/applications"
+ln -sf "$VENV/bin/ereg-desktop" "$BIN/ereg-desktop"
+sed "s|@BIN@|$BIN|" packaging/ereg-desktop.desktop > "$DATA/applications/ereg-desktop.desktop"
+echo "installed: $BIN/ereg-desktop ($("$BIN/ereg-desktop" --version))"
+
+if [ "${1:-}" != "--no-open" ]; then
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+    echo "no display here: run ereg-desktop from a desktop session" >&2
+    exit 0
+  fi
+  exec "$BIN/ereg-desktop"
+fi

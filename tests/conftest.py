@@ -1,0 +1,45 @@
+"""Suite-wide rules: Qt runs offscreen, and an unexpected warning logged by the app fails the test.
+
+Qt's own warnings fail through pytest-qt (``qt_log_level_fail = WARNING`` in pyproject.toml); the
+app's Python warnings fail here, unless a test says it expects them with
+``@pytest.mark.allow_warning_logs``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_warning_logs: the test expects the app to log warnings or errors"
+    )
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_app_warnings(request: pytest.FixtureRequest) -> Iterator[None]:
+    collector = _Collector()
+    logger = logging.getLogger("ereg_desktop")
+    logger.addHandler(collector)
+    try:
+        yield
+    finally:
+        logger.removeHandler(collector)
+    if collector.records and request.node.get_closest_marker("allow_warning_logs") is None:
+        lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in collector.records)
+        pytest.fail(f"unexpected warnings logged by the app:\n{lines}", pytrace=False)
