@@ -19,6 +19,14 @@ from ereg_desktop.store.paths import AppPaths
 # ``run(args, paths) -> int``; modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("inventory", "print the systems grouped by environment, with owners"),
+    "restart": ("restart", "pm2 restart one app (asks first; --yes to skip)"),
+    "stop": ("stop", "pm2 stop one app (asks first; --yes to skip)"),
+    "start": ("start", "pm2 start one app (asks first; --yes to skip)"),
+    "deploy": ("deploy", "update one app by the documented procedure (pm2-deploy)"),
+    "history": ("history", "the recorded deploys, restarts, stops and starts"),
+    "status": ("status", "print the live pm2 status of every deployment"),
+    "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
+    "hosts": ("hosts", "check and pin a server's SSH host key"),
 }
 
 
@@ -28,11 +36,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="ereg-desktop",
-        description="Keep the eRegistrations systems running. With no command, opens the window.",
-    )
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"ereg-desktop {__version__}")
     parser.add_argument(
         "--config-dir",
@@ -40,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every file (inventory, known hosts, history) in DIR",
     )
     parser.add_argument("--inventory", metavar="FILE", help="use this inventory file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ereg-desktop",
+        description="Keep the eRegistrations systems running. With no command, opens the window.",
+    )
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -53,14 +65,22 @@ def _module(name: str):  # type: ignore[no-untyped-def]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(args_list)
-    paths = AppPaths.resolve(args.config_dir, args.inventory)
-    if args.command is None:
+    # The window needs only the global options: going there before the subcommand parsers are
+    # built keeps every command module off the start-up path.
+    first = _Parser(prog="ereg-desktop", add_help=False)
+    _global_options(first)
+    known, rest = first.parse_known_args(args_list)
+    if not rest:
         from ereg_desktop.ui.app import run_gui
 
+        paths = AppPaths.resolve(known.config_dir, known.inventory)
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
+    args = build_parser().parse_args(args_list)
+    paths = AppPaths.resolve(args.config_dir, args.inventory)
+    if args.command is None:
+        build_parser().print_usage(sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         code: int = _module(COMMANDS[args.command][0]).run(args, paths)
         return code

@@ -14,11 +14,11 @@ TRACK_TYPES = ("branch", "tag")
 
 # App names go into shell commands and are folder names in the account's home: a leading dot or
 # dash would mean a hidden folder or a command-line option, so neither is allowed.
-APP_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-SERVER_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$", re.IGNORECASE)
-REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-GIT_REF_RE = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$")
+APP_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+SERVER_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]*\$?\Z", re.IGNORECASE)
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+GIT_REF_RE = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+\Z")
 
 
 @dataclass

@@ -1,0 +1,207 @@
+"""One persistent SSH connection per server, shared by every operation and thread.
+
+Reads (status polls) and writes (deploys) open their own channels on the same transport, which
+paramiko allows concurrently. A dead transport is reconnected on the next use, with a capped
+backoff between failed attempts so a down server isn't hammered.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import paramiko
+
+from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.remote.command import CommandTimeout, LineSink, Result, exec_on, remote_command
+from ereg_desktop.remote.errors import AuthFailed, ChangedHostKey, NoAnswer, Unreachable
+from ereg_desktop.remote.hostkeys import KnownHosts, RefuseUnknownHost, fingerprint
+from ereg_desktop.remote.tcp import open_socket
+from ereg_desktop.store.inventory import Server
+
+CONNECT_TIMEOUT = 10.0
+KEEPALIVE_S = 15
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+
+# Gives the private key for a server (built in memory from the keyring; see services.keys).
+KeySource = Callable[[Server], paramiko.PKey]
+
+
+@dataclass
+class _Slot:
+    """The connection state of one server."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    client: paramiko.SSHClient | None = None
+    address: tuple[str, int, str] | None = None  # (host, port, user) the client is connected to
+    failure: ConnectionProblem | None = None
+    retry_at: float = 0.0
+    backoff: float = 0.0
+
+
+class ConnectionPool:
+    def __init__(
+        self,
+        known_hosts: KnownHosts,
+        key_source: KeySource,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        keepalive_s: int = KEEPALIVE_S,
+        backoff_max: float = BACKOFF_MAX,
+    ) -> None:
+        self.known_hosts = known_hosts
+        self.key_source = key_source
+        self.connect_timeout = connect_timeout
+        self.keepalive_s = keepalive_s
+        self.backoff_max = backoff_max
+        self._slots: dict[str, _Slot] = {}
+        self._slots_lock = threading.Lock()
+
+    def _slot(self, server_id: str) -> _Slot:
+        with self._slots_lock:
+            return self._slots.setdefault(server_id, _Slot())
+
+    def transport(self, server: Server) -> paramiko.Transport:
+        """The live transport to ``server``, connecting (or reconnecting) if needed."""
+        slot = self._slot(server.id)
+        address = (server.host, server.port, server.user)
+        with slot.lock:
+            if slot.address != address:  # the inventory entry changed: a new connection
+                if slot.client is not None:
+                    slot.client.close()
+                slot.client, slot.address = None, address
+                slot.failure, slot.retry_at, slot.backoff = None, 0.0, 0.0
+            if slot.client is not None:
+                t = slot.client.get_transport()
+                if t is not None and t.is_active():
+                    return t
+                slot.client.close()
+                slot.client = None
+            now = time.monotonic()
+            if slot.failure is not None and now < slot.retry_at:
+                # still backing off: the same reason, no new attempt
+                raise slot.failure.with_traceback(None)
+            try:
+                slot.client = self._connect(server)
+            except ConnectionProblem as exc:
+                slot.backoff = min(self.backoff_max, max(BACKOFF_FIRST, slot.backoff * 2))
+                slot.failure, slot.retry_at = exc, time.monotonic() + slot.backoff
+                raise
+            slot.failure, slot.backoff, slot.retry_at = None, 0.0, 0.0
+            t = slot.client.get_transport()
+            assert t is not None
+            return t
+
+    def _connect(self, server: Server) -> paramiko.SSHClient:
+        pkey = self.key_source(server)  # before the socket: a missing key needs no network
+        sock = open_socket(server, self.connect_timeout)
+        client = paramiko.SSHClient()
+        for key_type, key in self.known_hosts.pinned(server.host, server.port).items():
+            client.get_host_keys().add(_host_name(server), key_type, key)
+        client.set_missing_host_key_policy(RefuseUnknownHost(server))
+        try:
+            client.connect(
+                server.host,
+                port=server.port,
+                username=server.user,
+                pkey=pkey,
+                sock=sock,
+                timeout=self.connect_timeout,
+                banner_timeout=self.connect_timeout,
+                auth_timeout=self.connect_timeout,
+                channel_timeout=self.connect_timeout,
+                allow_agent=False,
+                look_for_keys=False,
+            )
+        except ConnectionProblem:
+            client.close()
+            raise
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise ChangedHostKey(
+                server, fingerprint(exc.expected_key), fingerprint(exc.key)
+            ) from None
+        except paramiko.AuthenticationException:
+            client.close()
+            raise AuthFailed(server) from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            client.close()
+            raise Unreachable(server, _ssh_failure(exc)) from None
+        transport = client.get_transport()
+        assert transport is not None
+        transport.set_keepalive(self.keepalive_s)
+        return client
+
+    def run(self, server: Server, argv: Sequence[str], timeout: float | None = 30.0) -> Result:
+        """Run ``argv`` in a login shell on ``server`` and collect its output."""
+        return self._exec(server, remote_command(argv), timeout, None)
+
+    def run_raw(self, server: Server, command: str, timeout: float | None = 30.0) -> Result:
+        """Run an already-quoted command line (benchmarks and diagnostics)."""
+        return self._exec(server, command, timeout, None)
+
+    def stream(
+        self,
+        server: Server,
+        argv: Sequence[str],
+        on_line: LineSink,
+        timeout: float | None = None,
+    ) -> Result:
+        """Like :meth:`run`, with each output line handed to ``on_line`` as it arrives."""
+        return self._exec(server, remote_command(argv), timeout, on_line)
+
+    def _exec(
+        self, server: Server, command: str, timeout: float | None, on_line: LineSink | None
+    ) -> Result:
+        transport = self.transport(server)
+        try:
+            return exec_on(transport, command, timeout, on_line)
+        except CommandTimeout:
+            raise NoAnswer(server, "the command", timeout or 0) from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            # The transport died under us (network gone, sshd restarted): the next call
+            # reconnects. A half-run command is not repeated: the caller decides.
+            self.drop(server.id)
+            raise Unreachable(server, f"connection lost ({_ssh_failure(exc)})") from None
+
+    def drop(self, server_id: str) -> None:
+        """Close the server's connection (after re-trusting a host key, or a lost transport)."""
+        slot = self._slot(server_id)
+        with slot.lock:
+            if slot.client is not None:
+                slot.client.close()
+            slot.client = None
+            slot.failure, slot.retry_at, slot.backoff = None, 0.0, 0.0
+
+    def retry_now(self, server_id: str) -> None:
+        """Forget the backoff (the operator asked for a refresh)."""
+        slot = self._slot(server_id)
+        with slot.lock:
+            slot.retry_at = 0.0
+
+    def is_connected(self, server_id: str) -> bool:
+        slot = self._slot(server_id)
+        client = slot.client
+        t = client.get_transport() if client is not None else None
+        return t is not None and t.is_active()
+
+    def close(self) -> None:
+        with self._slots_lock:
+            ids = list(self._slots)
+        for server_id in ids:
+            self.drop(server_id)
+
+
+def _host_name(server: Server) -> str:
+    return server.host if server.port == 22 else f"[{server.host}]:{server.port}"
+
+
+def _ssh_failure(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, EOFError) or "banner" in text.lower():
+        return "the server closed the connection before SSH started (is it an SSH server?)"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return f"{type(exc).__name__}: {text}"[:300]

@@ -1,0 +1,74 @@
+"""Why a server could not be used, as types the window can act on (exit code 3 in the CLI)."""
+
+from __future__ import annotations
+
+from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.store.inventory import Server
+
+
+def _admin(server: Server) -> str:
+    return server.admin or "the server's administrator"
+
+
+class Unreachable(ConnectionProblem):
+    """No SSH conversation: refused, timed out, DNS, network down, not an SSH server."""
+
+    def __init__(self, server: Server, reason: str) -> None:
+        self.server_id = server.id
+        self.reason = reason
+        super().__init__(f"Cannot reach {server.id} ({server.label}): {reason}")
+
+
+class NoAnswer(ConnectionProblem):
+    """Connected, but a command did not finish within its time limit."""
+
+    def __init__(self, server: Server, what: str, timeout: float) -> None:
+        self.server_id = server.id
+        self.reason = f"{what} gave no answer within {timeout:g} s"
+        super().__init__(f"{server.id} ({server.label}): {self.reason}")
+
+
+class AuthFailed(ConnectionProblem):
+    def __init__(self, server: Server) -> None:
+        self.server_id = server.id
+        self.reason = "the server refused the key"
+        super().__init__(
+            f"{server.label} refused the SSH key; ask {_admin(server)} to add the public key "
+            f"shown by `ereg-desktop keys public --server {server.id}` to ~/.ssh/authorized_keys "
+            f"of {server.user}."
+        )
+
+
+class HostKeyProblem(ConnectionProblem):
+    """Base of the two host-key refusals: the window offers to check and trust a fingerprint."""
+
+    server_id: str
+    offered_fingerprint: str
+    reason: str
+
+
+class UnknownHostKey(HostKeyProblem):
+    def __init__(self, server: Server, key_type: str, fingerprint: str) -> None:
+        self.server_id = server.id
+        self.key_type = key_type
+        self.offered_fingerprint = fingerprint
+        self.reason = f"unknown host key {key_type} {fingerprint}"
+        super().__init__(
+            f"{server.host} (server {server.id}) is not trusted yet. It shows the {key_type} host "
+            f"key {fingerprint}. Check that fingerprint with {_admin(server)}, then run "
+            f"`ereg-desktop hosts trust {server.id} --fingerprint {fingerprint}`."
+        )
+
+
+class ChangedHostKey(HostKeyProblem):
+    def __init__(self, server: Server, expected_fp: str, got_fp: str) -> None:
+        self.server_id = server.id
+        self.expected_fingerprint = expected_fp
+        self.offered_fingerprint = got_fp
+        self.reason = f"HOST KEY CHANGED: expected {expected_fp}, got {got_fp}"
+        super().__init__(
+            f"Host key for {server.host} (server {server.id}) CHANGED: expected {expected_fp}, "
+            f"got {got_fp}. Refused: this can be an attack; if the server was reinstalled, "
+            f"ask {_admin(server)} for the new fingerprint, then run "
+            f"`ereg-desktop hosts trust {server.id} --fingerprint SHA256:...` with it."
+        )

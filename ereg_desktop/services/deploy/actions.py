@@ -1,0 +1,165 @@
+"""Restart, stop and start one deployment, refused while another write runs on the same app.
+
+The in-process :class:`WriteGuard` covers this desktop (one per application context); the
+server-side lock (:mod:`.lock`) covers other desktops: a simple action is refused while someone
+holds the app's deploy lock.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ereg_desktop.errors import EregError
+from ereg_desktop.services.deploy.audit import AuditRecord, StepRecord
+from ereg_desktop.services.deploy.audit import append as audit_append
+from ereg_desktop.services.deploy.lock import LockHeld, ServerLock
+from ereg_desktop.services.deploy.log_text import clean_line
+from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, pm2_action
+from ereg_desktop.services.deploy.verify import ONLINE, AppProbe, Pm2Probe
+from ereg_desktop.store.history import History
+from ereg_desktop.store.inventory import DeploymentRef
+
+
+class WriteRefused(EregError):
+    def __init__(self, app: str, running: str) -> None:
+        self.app = app
+        self.running = running
+        super().__init__(f"{app}: {running} is running on it; try again when it has finished.")
+
+
+class WriteGuard:
+    """At most one write (deploy, restart, stop, start) per app at a time in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: dict[tuple[str, str], str] = {}
+
+    @contextmanager
+    def hold(self, server: str, app: str, what: str) -> Iterator[None]:
+        key = (server, app)
+        with self._lock:
+            if key in self._busy:
+                raise WriteRefused(app, self._busy[key])
+            self._busy[key] = what
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.pop(key, None)
+
+    def running(self, server: str, app: str) -> str | None:
+        with self._lock:
+            return self._busy.get((server, app))
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """What :func:`prepare` decided: the command, and the confirmation text to show."""
+
+    verb: str
+    command: RemoteCommand
+    confirmation: str
+    production: bool
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    verb: str
+    app: str
+    ok: bool
+    status: str  # pm2 status afterwards
+    seconds: float
+    message: str
+    output: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_EFFECT = {
+    "restart": "stops and starts it again: it is unavailable for a moment",
+    "stop": "stops it: it stays unavailable until started",
+    "start": "starts it with the code now on disk",
+}
+
+
+def prepare(ref: DeploymentRef, verb: str) -> ActionPlan:
+    """Pure: the exact command and the confirmation text; raises for an unknown verb."""
+    cmd = pm2_action(verb, ref.app)
+    prod = ref.deployment.environment == "production"
+    where = "PRODUCTION" if prod else ref.deployment.environment
+    text = (
+        f"{verb.capitalize()} {ref.app} ({ref.system.name} {where}, {ref.server.label})? "
+        f"`{cmd.text}` {_EFFECT[verb]}."
+    )
+    return ActionPlan(verb, cmd, text, prod)
+
+
+def _wanted(verb: str) -> str:
+    return "stopped" if verb == "stop" else ONLINE
+
+
+def run_action(
+    ref: DeploymentRef,
+    verb: str,
+    shell: Shell,
+    *,
+    guard: WriteGuard,
+    operator: str,
+    probe: AppProbe | None = None,
+    history: History | None = None,
+    machine: str | None = None,
+    check_server_lock: bool = True,
+    kind: str | None = None,
+) -> ActionResult:
+    plan = prepare(ref, verb)
+    probe = probe or Pm2Probe(shell)
+    started = datetime.now(UTC)
+    with guard.hold(ref.server.id, ref.app, f"a {verb}"):
+        if check_server_lock:
+            holder = ServerLock(shell, ref.app).holder()
+            if holder is not None:
+                raise LockHeld(ref.app, holder)
+        t0 = time.monotonic()
+        res = plan.command.run(shell)
+        seconds = time.monotonic() - t0
+        output = "\n".join(clean_line(x) for x in (res.stdout + res.stderr).splitlines())
+        after = probe.app_status(ref.app)
+        status = after.status if after else "missing"
+        ok = res.exit_code == 0 and status == _wanted(verb)
+        if ok:
+            message = f"{ref.app}: {verb} done in {seconds:.2f} s; now {status}."
+        else:
+            lines = [ln for ln in output.splitlines() if ln.strip()]
+            tail = lines[-1] if lines else ""
+            message = (
+                f"{ref.app}: {verb} failed (exit {res.exit_code}); pm2 says {status}. {tail}"
+            ).strip()
+        result = ActionResult(verb, ref.app, ok, status, seconds, message, output)
+    record = AuditRecord(
+        kind=kind or verb,
+        app=ref.app,
+        server=ref.server.id,
+        environment=ref.deployment.environment,
+        operator=operator,
+        machine=machine or socket.gethostname(),
+        started_at=started.isoformat(timespec="seconds"),
+        ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        result="ok" if ok else "failed",
+        app_state="up" if status == ONLINE else "down",
+        message=message,
+        steps=[StepRecord(plan.command.text, "ok" if ok else "failed", seconds, message)],
+    )
+    try:
+        audit_append(shell, record)
+    except EregError:
+        pass  # the local record below still says what happened
+    if history is not None:
+        history.add(record.to_dict())
+    return result

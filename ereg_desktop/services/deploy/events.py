@@ -1,0 +1,169 @@
+"""What a running deployment reports, as typed events. A dialog renders them; the CLI prints them.
+
+Events arrive on the worker thread that runs the workflow; a GUI adapter queues them to its own
+thread (``ui/tasks.py``). :func:`iter_events` turns the callback into an iterator instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ereg_desktop.services.deploy.workflow import DeployResult
+
+
+class Step(enum.StrEnum):
+    PREFLIGHT = "preflight"
+    INSPECT = "inspect"
+    DEPLOY = "deploy"
+    VERIFY = "verify"
+    FINISH = "finish"  # always: release the lock, write the audit record
+
+    @property
+    def label(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {
+    Step.PREFLIGHT: "Preflight: owner, traffic window, lock",
+    Step.INSPECT: "Inspect: fetch, pending commits, local changes",
+    Step.DEPLOY: "Deploy: pm2-deploy (detached on the server)",
+    Step.VERIFY: "Verify: pm2 online and stable, URL answers, at the tracked commit",
+    Step.FINISH: "Finish: release the lock, record the audit",
+}
+
+STEPS: tuple[Step, ...] = tuple(Step)
+
+
+class StepState(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # stopped on purpose before any downtime, with the reason
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    DETACHED = "detached"  # the server job goes on; nobody follows it from here
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    step: Step
+    at: float  # time.time()
+
+
+@dataclass(frozen=True)
+class StepLog:
+    """A complete line of the step's log (ANSI stripped, text after the last ``\\r``)."""
+
+    step: Step
+    line: str
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """The line being written now (npm's progress bar); replaces the previous progress text."""
+
+    step: Step
+    text: str
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    step: Step
+    state: StepState
+    message: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AppStateChanged:
+    """pm2's status of the app as last seen (online, stopped, launching, missing, ...)."""
+
+    status: str
+    restarts: int
+
+
+@dataclass(frozen=True)
+class DowntimeStarted:
+    at: float  # time.time() of the estimated moment the app left ``online``
+
+
+@dataclass(frozen=True)
+class DowntimeEnded:
+    at: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class JobStarted:
+    job_id: str
+    reattached: bool
+
+
+@dataclass(frozen=True)
+class ConnectionLost:
+    message: str
+    retrying: bool
+
+
+@dataclass(frozen=True)
+class Reconnected:
+    after_s: float
+
+
+@dataclass(frozen=True)
+class CancelAvailability:
+    """What Cancel means now: ``cancel`` (free, nothing down yet), ``detach`` or ``none``."""
+
+    mode: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    result: DeployResult
+
+
+DeployEvent = (
+    StepStarted
+    | StepLog
+    | StepProgress
+    | StepFinished
+    | AppStateChanged
+    | DowntimeStarted
+    | DowntimeEnded
+    | JobStarted
+    | ConnectionLost
+    | Reconnected
+    | CancelAvailability
+    | Finished
+)
+EventSink = Callable[[DeployEvent], None]
+
+
+def iter_events(start: Callable[[EventSink], object]) -> Iterator[DeployEvent]:
+    """Run ``start(sink)`` (e.g. ``run.run``) on a thread and yield its events; ends after
+    :class:`Finished` (or when ``start`` returns or raises; the exception is re-raised here)."""
+    q: queue.Queue[DeployEvent | BaseException | None] = queue.Queue()
+
+    def target() -> None:
+        try:
+            start(q.put)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        finally:
+            q.put(None)
+
+    threading.Thread(target=target, name="deploy-events", daemon=True).start()
+    while True:
+        item = q.get()
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item

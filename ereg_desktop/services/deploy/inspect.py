@@ -1,0 +1,170 @@
+"""Inspect: what an update would bring and whether the working tree lets it happen.
+
+One round trip: ``git fetch``, HEAD, the tracked branch, the pending commits and ``git status``.
+Local changes split into translations (``i18n-messages.json``), global data (``data/``) and
+anything else; anything else blocks, since ``git pull`` would fail or take it along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ereg_desktop.errors import OperationFailed
+from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, check_app, script, sh
+
+TRANSLATIONS_FILE = "i18n-messages.json"
+DATA_DIR = "data/"
+_SEP = "\x1f"
+_MARK = "@@ereg-desktop:"
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    date: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+
+@dataclass(frozen=True)
+class LocalChanges:
+    translations: tuple[str, ...] = ()
+    global_data: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.translations or self.global_data)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.translations or self.global_data or self.other)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    head: str
+    target: str  # origin/TRACK after the fetch
+    branch: str  # what HEAD is on ("HEAD" when detached)
+    pending: tuple[Commit, ...] = ()
+    changes: LocalChanges = field(default_factory=LocalChanges)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and self.head == self.target
+
+
+def inspect_command(app: str, track: str) -> RemoteCommand:
+    app = check_app(app)
+    remote_ref = f"origin/{track}"
+    fmt = _SEP.join(["%H", "%an", "%aI", "%s"])
+    return script(
+        f"inspect {app}",
+        [
+            "set -e",
+            "cd",
+            sh("cd", "--", app),
+            sh("git", "fetch", "--quiet", "origin", track),
+            f"echo {sh(_MARK + 'head')}",
+            sh("git", "rev-parse", "HEAD"),
+            f"echo {sh(_MARK + 'target')}",
+            sh("git", "rev-parse", "--verify", "--quiet", remote_ref + "^{commit}"),
+            f"echo {sh(_MARK + 'branch')}",
+            sh("git", "rev-parse", "--abbrev-ref", "HEAD"),
+            f"echo {sh(_MARK + 'pending')}",
+            sh("git", "log", f"--format={fmt}", f"HEAD..{remote_ref}"),
+            f"echo {sh(_MARK + 'status')}",
+            sh("git", "status", "--porcelain=v1", "-z", "--untracked-files=all"),
+        ],
+        timeout=120,
+    )
+
+
+def head_command(app: str, track: str) -> RemoteCommand:
+    """Verify: HEAD and origin/TRACK after the update, one per line."""
+    return script(
+        f"check {app} is at {track}",
+        ["cd", sh("cd", "--", check_app(app)), sh("git", "rev-parse", "HEAD", f"origin/{track}")],
+        timeout=30,
+    )
+
+
+def classify(paths: list[str]) -> LocalChanges:
+    tr, data, other = [], [], []
+    for p in paths:
+        if p == TRANSLATIONS_FILE:
+            tr.append(p)
+        elif p.startswith(DATA_DIR):
+            data.append(p)
+        else:
+            other.append(p)
+    return LocalChanges(tuple(tr), tuple(data), tuple(other))
+
+
+def parse_porcelain_z(text: str) -> list[str]:
+    """Paths from ``git status --porcelain=v1 -z``; a rename counts both its names."""
+    paths: list[str] = []
+    entries = text.split("\0")
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        paths.append(path)
+        if "R" in code or "C" in code:
+            if i < len(entries) and entries[i]:
+                paths.append(entries[i])
+            i += 1
+    return paths
+
+
+def parse_inspection(stdout: str) -> Inspection:
+    sections: dict[str, str] = {}
+    current: str | None = None
+    buf: list[str] = []
+    for line in stdout.split("\n"):
+        if line.startswith(_MARK):
+            if current is not None:
+                sections[current] = "\n".join(buf)
+            current, buf = line[len(_MARK) :].strip(), []
+        elif current is not None:
+            buf.append(line)
+    if current is not None:
+        sections[current] = "\n".join(buf)
+    pending = []
+    for line in sections.get("pending", "").splitlines():
+        parts = line.split(_SEP, 3)
+        if len(parts) == 4:
+            pending.append(Commit(*parts))
+    return Inspection(
+        head=sections.get("head", "").strip(),
+        target=sections.get("target", "").strip(),
+        branch=sections.get("branch", "").strip(),
+        pending=tuple(pending),
+        changes=classify(parse_porcelain_z(sections.get("status", "").strip("\n"))),
+    )
+
+
+def inspect(shell: Shell, app: str, track: str) -> Inspection:
+    cmd = inspect_command(app, track)
+    res = cmd.run(shell)
+    if res.exit_code != 0:
+        raise OperationFailed(
+            f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()[-2000:]}"
+        )
+    return parse_inspection(res.stdout)
+
+
+def current_head(shell: Shell, app: str, track: str) -> tuple[str, str]:
+    cmd = head_command(app, track)
+    res = cmd.run(shell)
+    lines = res.stdout.split()
+    if res.exit_code != 0 or len(lines) < 2:
+        raise OperationFailed(f"{cmd.title} failed: {res.stderr.strip()[-500:]}")
+    return lines[0], lines[1]

@@ -1,0 +1,260 @@
+"""A detached job on the server: ``pm2-deploy`` must survive the desktop closing or the network
+dropping, so it runs under ``setsid nohup`` with its output in a log file and its exit code in a
+file. The job directory is the durable state; any desktop can find it and follow it again.
+
+    ~/.ereg-desktop/jobs/ID/job.json   what, who, and the context the audit record needs
+    ~/.ereg-desktop/jobs/ID/pid        the detached shell's pid
+    ~/.ereg-desktop/jobs/ID/log        stdout and stderr of the command
+    ~/.ereg-desktop/jobs/ID/exit       its exit code, written (atomically) once it ended
+    ~/.ereg-desktop/jobs/ID/audited    present once a desktop recorded the outcome
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ereg_desktop.errors import OperationFailed
+from ereg_desktop.services.deploy.steps import (
+    STATE_DIR,
+    RemoteCommand,
+    Shell,
+    check_app,
+    script,
+    sh,
+)
+
+JOBS_DIR = f"{STATE_DIR}/jobs"
+_JOB_ID_RE = re.compile(r"^[0-9TZ]+-[A-Za-z0-9._-]+-[0-9a-f]+\Z")
+
+RUNNING = "running"
+FINISHED = "finished"
+LOST = "lost"  # no exit file and no process: killed (reboot, kill -9) before it could say
+MISSING = "missing"
+
+
+def new_job_id(app: str, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{check_app(app)}-{secrets.token_hex(3)}"
+
+
+def _job_dir(job_id: str) -> str:
+    if not _JOB_ID_RE.match(job_id):
+        raise ValueError(f"{job_id!r} is not a job id")
+    return f"{JOBS_DIR}/{job_id}"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """job.json. ``context`` carries what the run knew before the job (operator, reason, commits
+    before and after, lock token, start time) so a desktop that re-attaches can finish the audit."""
+
+    id: str
+    app: str
+    argv: tuple[str, ...]
+    started_at: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        d = {
+            "id": self.id,
+            "app": self.app,
+            "argv": list(self.argv),
+            "started_at": self.started_at,
+            "context": self.context,
+        }
+        return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobRecord | None:
+        try:
+            d = json.loads(text)
+            ctx = d.get("context")
+            return cls(
+                id=str(d["id"]),
+                app=str(d["app"]),
+                argv=tuple(str(a) for a in d.get("argv", [])),
+                started_at=str(d.get("started_at", "")),
+                context=ctx if isinstance(ctx, dict) else {},
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
+class JobState:
+    state: str  # RUNNING, FINISHED, LOST or MISSING
+    exit_code: int | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.state != RUNNING
+
+
+@dataclass(frozen=True)
+class JobPoll:
+    state: JobState
+    text: str  # the log bytes from the offset asked for, decoded
+    offset: int  # where the next poll starts
+
+
+@dataclass(frozen=True)
+class JobListing:
+    record: JobRecord
+    state: JobState
+    audited: bool
+
+
+def _state_shell(d: str) -> str:
+    """Shell text setting $s to the job's state line. Exit file first: once it exists the log is
+    complete, so a poll that reports the exit code also returns the whole rest of the log."""
+    return (
+        f'if [ -f {sh(d + "/exit")} ]; then s="exit $(cat {sh(d + "/exit")})"; '
+        f'elif kill -0 "$(cat {sh(d + "/pid")} 2>/dev/null)" 2>/dev/null; then s=running; '
+        "else s=lost; fi"
+    )
+
+
+def start_command(record: JobRecord) -> RemoteCommand:
+    d = _job_dir(record.id)
+    inner = "; ".join(
+        [
+            sh("bash", "-lc", sh(*record.argv)),
+            f"echo $? > {sh(d + '/exit.tmp')}",
+            sh("mv", d + "/exit.tmp", d + "/exit"),
+        ]
+    )
+    return script(
+        f"start {sh(*record.argv)} detached",
+        [
+            "set -e",
+            "cd",
+            sh("mkdir", "-p", d),
+            f"printf '%s\\n' {sh(record.to_json())} > {sh(d + '/job.json')}",
+            f"setsid nohup bash -c {sh(inner)} > {sh(d + '/log')} 2>&1 < /dev/null &",
+            f"echo $! > {sh(d + '/pid')}",
+            "echo started $!",
+        ],
+        timeout=30,
+    )
+
+
+def poll_command(job_id: str, offset: int) -> RemoteCommand:
+    d = _job_dir(job_id)
+    offset = max(0, int(offset))
+    return script(
+        f"follow job {job_id}",
+        [
+            "cd",
+            f"if [ ! -d {sh(d)} ]; then echo missing; exit 0; fi",
+            _state_shell(d),
+            'echo "$s"',
+            f"size=$(wc -c < {sh(d + '/log')} 2>/dev/null || echo 0)",
+            'echo "size $size"',
+            f'if [ "$size" -gt {offset} ]; then '
+            f"tail -c +{offset + 1} {sh(d + '/log')} | head -c $((size - {offset})); fi",
+        ],
+        timeout=30,
+    )
+
+
+def list_command() -> RemoteCommand:
+    return script(
+        "list jobs",
+        [
+            "cd",
+            f"for d in {sh(JOBS_DIR)}/*; do",
+            '  [ -f "$d/job.json" ] || continue',
+            '  if [ -f "$d/exit" ]; then s="exit $(cat "$d/exit")"; '
+            'elif kill -0 "$(cat "$d/pid" 2>/dev/null)" 2>/dev/null; then s=running; '
+            "else s=lost; fi",
+            '  if [ -f "$d/audited" ]; then a=audited; else a=open; fi',
+            '  printf \'%s\\t%s\\t%s\\n\' "$s" "$a" "$(tr -d \'\\n\' < "$d/job.json")"',
+            "done",
+        ],
+        timeout=30,
+    )
+
+
+def mark_audited_command(job_id: str) -> RemoteCommand:
+    d = _job_dir(job_id)
+    return script(f"mark job {job_id} recorded", ["cd", sh("touch", d + "/audited")])
+
+
+def parse_state(line: str) -> JobState:
+    line = line.strip()
+    if line.startswith("exit "):
+        try:
+            return JobState(FINISHED, int(line[5:].strip()))
+        except ValueError:
+            return JobState(FINISHED, None)
+    if line == RUNNING:
+        return JobState(RUNNING)
+    if line == MISSING:
+        return JobState(MISSING)
+    return JobState(LOST)
+
+
+def parse_poll(stdout: str, offset: int) -> JobPoll:
+    state_line, _, rest = stdout.partition("\n")
+    state = parse_state(state_line)
+    if state.state == MISSING:
+        return JobPoll(state, "", offset)
+    size_line, _, text = rest.partition("\n")
+    try:
+        size = int(size_line.split()[1])
+    except (IndexError, ValueError):
+        size = offset + len(text.encode("utf-8", "surrogateescape"))
+    return JobPoll(state, text, max(size, offset))
+
+
+def parse_list(stdout: str) -> list[JobListing]:
+    out = []
+    for line in stdout.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        record = JobRecord.from_json(parts[2])
+        if record is not None:
+            out.append(JobListing(record, parse_state(parts[0]), parts[1] == "audited"))
+    return sorted(out, key=lambda j: j.record.id)
+
+
+class ServerJobs:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    def _run(self, cmd: RemoteCommand) -> str:
+        res = cmd.run(self.shell)
+        if res.exit_code != 0:
+            raise OperationFailed(
+                f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
+            )
+        return res.stdout
+
+    def start(self, app: str, argv: Sequence[str], context: dict[str, Any]) -> JobRecord:
+        now = datetime.now(UTC)
+        record = JobRecord(
+            new_job_id(app, now), app, tuple(argv), now.isoformat(timespec="seconds"), context
+        )
+        self._run(start_command(record))
+        return record
+
+    def poll(self, job_id: str, offset: int) -> JobPoll:
+        return parse_poll(self._run(poll_command(job_id, offset)), offset)
+
+    def listing(self, app: str | None = None) -> list[JobListing]:
+        jobs = parse_list(self._run(list_command()))
+        return [j for j in jobs if app is None or j.record.app == app]
+
+    def unfinished_business(self, app: str) -> list[JobListing]:
+        """Jobs to re-attach to: still running, or ended with nobody having recorded the outcome."""
+        return [j for j in self.listing(app) if not j.audited]
+
+    def mark_audited(self, job_id: str) -> None:
+        self._run(mark_audited_command(job_id))

@@ -1,0 +1,245 @@
+"""The server-side lock per app: ``mkdir ~/.ereg-desktop/locks/APP`` is atomic, so of two
+operators deploying one app at the same moment exactly one gets it. ``owner.json`` inside says who,
+from which machine, since when, and (once the update runs) which server job holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from ereg_desktop.errors import EregError, OperationFailed
+from ereg_desktop.services.deploy.steps import (
+    STATE_DIR,
+    RemoteCommand,
+    Shell,
+    check_app,
+    script,
+    sh,
+)
+
+LOCKS_DIR = f"{STATE_DIR}/locks"
+# A lock not yet bound to a server job belongs to a desktop in Preflight/Inspect (seconds). One
+# that old without a job means that desktop went away.
+UNBOUND_STALE_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class LockOwner:
+    operator: str
+    machine: str
+    pid: int
+    since: str  # ISO 8601, UTC
+    token: str  # identifies this holder; not a secret, only a name for compare-and-release
+    purpose: str = "deploy"
+    job: str | None = None
+
+    @classmethod
+    def new(cls, operator: str, machine: str, pid: int, purpose: str = "deploy") -> LockOwner:
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        return cls(operator, machine, pid, since, secrets.token_hex(8), purpose)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> LockOwner | None:
+        try:
+            d = json.loads(text)
+            return cls(
+                operator=str(d.get("operator", "?")),
+                machine=str(d.get("machine", "?")),
+                pid=int(d.get("pid", 0)),
+                since=str(d.get("since", "")),
+                token=str(d.get("token", "")),
+                purpose=str(d.get("purpose", "deploy")),
+                job=d.get("job") if isinstance(d.get("job"), str) else None,
+            )
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    def describe(self) -> str:
+        job = f", server job {self.job}" if self.job else ""
+        return f"{self.operator} on {self.machine} since {self.since} ({self.purpose}{job})"
+
+    def age(self, now: datetime | None = None) -> timedelta | None:
+        try:
+            since = datetime.fromisoformat(self.since)
+        except ValueError:
+            return None
+        return (now or datetime.now(UTC)) - since
+
+
+class LockHeld(EregError):
+    """Someone else is deploying (or did, and left the lock behind)."""
+
+    def __init__(self, app: str, holder: LockOwner | None, stale: bool = False) -> None:
+        self.app = app
+        self.holder = holder
+        self.stale = stale
+        who = holder.describe() if holder else "another operator (the lock is being taken now)"
+        hint = (
+            " It looks stale (its job is gone): it can be broken after confirming."
+            if stale
+            else " Wait for them to finish, or ask them."
+        )
+        super().__init__(f"{app} is locked by {who}.{hint}")
+
+
+def _lock_dir(app: str) -> str:
+    return f"{LOCKS_DIR}/{check_app(app)}"
+
+
+def acquire_command(app: str, owner: LockOwner) -> RemoteCommand:
+    d = _lock_dir(app)
+    return script(
+        f"lock {app}",
+        [
+            "cd",
+            sh("mkdir", "-p", LOCKS_DIR),
+            f"if {sh('mkdir', d)} 2>/dev/null; then",
+            f"  printf '%s\\n' {sh(owner.to_json())} > {sh(d + '/owner.json.tmp')}",
+            f"  {sh('mv', d + '/owner.json.tmp', d + '/owner.json')}",
+            "  echo acquired",
+            "else",
+            "  echo held",
+            f"  cat {sh(d + '/owner.json')} 2>/dev/null",
+            "fi",
+        ],
+        timeout=30,
+    )
+
+
+def _if_token(app: str, token: str, then: list[str]) -> list[str]:
+    d = _lock_dir(app)
+    needle = f'"token":"{token}"'
+    return [
+        "cd",
+        f"if [ ! -d {sh(d)} ]; then echo gone",
+        f"elif grep -qF {sh(needle)} {sh(d + '/owner.json')} 2>/dev/null; then",
+        *[f"  {line}" for line in then],
+        "else",
+        "  echo other",
+        f"  cat {sh(d + '/owner.json')} 2>/dev/null",
+        "fi",
+    ]
+
+
+def release_command(app: str, token: str) -> RemoteCommand:
+    d = _lock_dir(app)
+    return script(f"unlock {app}", _if_token(app, token, [sh("rm", "-rf", d), "echo released"]))
+
+
+def break_command(app: str, holder_token: str) -> RemoteCommand:
+    """Remove a stale lock, only if it is still the one the operator confirmed breaking."""
+    d = _lock_dir(app)
+    aside = f"{LOCKS_DIR}/.broken-{app}-{holder_token}"
+    return script(
+        f"break lock {app}",
+        _if_token(app, holder_token, [sh("mv", d, aside), sh("rm", "-rf", aside), "echo released"]),
+    )
+
+
+def bind_job_command(app: str, owner: LockOwner) -> RemoteCommand:
+    """Rewrite owner.json naming the server job, so others see the lock is held by that job."""
+    d = _lock_dir(app)
+    return script(
+        f"lock {app} for job {owner.job}",
+        _if_token(
+            app,
+            owner.token,
+            [
+                f"printf '%s\\n' {sh(owner.to_json())} > {sh(d + '/owner.json.tmp')}",
+                sh("mv", d + "/owner.json.tmp", d + "/owner.json"),
+                "echo bound",
+            ],
+        ),
+    )
+
+
+def read_command(app: str) -> RemoteCommand:
+    d = _lock_dir(app)
+    return script(
+        f"who holds {app}",
+        [
+            "cd",
+            f"if [ -d {sh(d)} ]; then echo held; cat {sh(d + '/owner.json')} 2>/dev/null;"
+            " else echo free; fi",
+        ],
+        timeout=30,
+    )
+
+
+def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
+    """First line is the verdict (acquired/held/released/gone/other/bound/free); then owner.json."""
+    first, _, rest = stdout.strip().partition("\n")
+    return first.strip(), LockOwner.from_json(rest.strip()) if rest.strip() else None
+
+
+def is_stale(
+    holder: LockOwner | None, job_running: bool | None, now: datetime | None = None
+) -> bool:
+    """A lock is stale when its job is gone, or it was never bound to a job and is old.
+
+    ``job_running`` is None when the holder names no job (or it could not be asked).
+    """
+    if holder is None:
+        return False
+    if holder.job is not None and job_running is not None:
+        return not job_running
+    age = holder.age(now)
+    return age is not None and age > UNBOUND_STALE_AFTER
+
+
+class ServerLock:
+    """Take, bind, release and break one app's lock over a :class:`Shell`."""
+
+    def __init__(self, shell: Shell, app: str) -> None:
+        self.shell = shell
+        self.app = check_app(app)
+        self.owner: LockOwner | None = None
+
+    def _run(self, cmd: RemoteCommand) -> tuple[str, LockOwner | None]:
+        res = cmd.run(self.shell)
+        if res.exit_code != 0:
+            raise OperationFailed(
+                f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
+            )
+        return parse_reply(res.stdout)
+
+    def acquire(self, owner: LockOwner) -> None:
+        verdict, holder = self._run(acquire_command(self.app, owner))
+        if verdict != "acquired":
+            raise LockHeld(self.app, holder)
+        self.owner = owner
+
+    def adopt(self, owner: LockOwner) -> None:
+        """Continue with a lock a previous run took (re-attach to its job)."""
+        self.owner = owner
+
+    def bind_job(self, job_id: str) -> None:
+        if self.owner is None:
+            return
+        owner = replace(self.owner, job=job_id)
+        verdict, holder = self._run(bind_job_command(self.app, owner))
+        if verdict != "bound":
+            raise LockHeld(self.app, holder)
+        self.owner = owner
+
+    def release(self) -> str:
+        """Returns the verdict: released, gone (someone broke it) or other (not ours any more)."""
+        if self.owner is None:
+            return "gone"
+        verdict, _ = self._run(release_command(self.app, self.owner.token))
+        self.owner = None
+        return verdict
+
+    def holder(self) -> LockOwner | None:
+        verdict, holder = self._run(read_command(self.app))
+        return holder if verdict == "held" else None
+
+    def break_stale(self, confirmed_holder: LockOwner) -> bool:
+        verdict, _ = self._run(break_command(self.app, confirmed_holder.token))
+        return verdict in ("released", "gone")

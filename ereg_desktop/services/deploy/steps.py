@@ -1,0 +1,82 @@
+"""Every remote step's command as data: a test reads the exact argv the server will run.
+
+The remote layer runs each argv through a login shell (``bash -lc`` of the shlex-joined argv), so
+``pm2``, ``pm2-deploy`` and ``update-translations`` resolve as on the operator's own terminal.
+Steps that need redirections or ``&&`` are ``bash -c SCRIPT`` where SCRIPT is assembled from
+shlex-quoted pieces only (:func:`sh`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ereg_desktop.errors import BadInputError
+from ereg_desktop.store.inventory import APP_NAME_RE
+
+STATE_DIR = ".ereg-desktop"  # relative to the account's home, where every step starts
+
+
+class CommandResult(Protocol):
+    """What the remote layer's ``run`` returns (``ereg_desktop.remote`` Result satisfies it)."""
+
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def duration(self) -> float: ...
+
+
+class Shell(Protocol):
+    """One server account. Raises ``ConnectionProblem`` when the server cannot be reached."""
+
+    def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult: ...
+
+
+@dataclass(frozen=True)
+class RemoteCommand:
+    """One remote step: what it is for the operator, the argv, and how long it may take."""
+
+    title: str
+    argv: tuple[str, ...]
+    timeout: float = 60.0
+
+    @property
+    def text(self) -> str:
+        return shlex.join(self.argv)
+
+    def run(self, shell: Shell) -> CommandResult:
+        return shell.run(self.argv, timeout=self.timeout)
+
+
+def check_app(app: str) -> str:
+    if not APP_NAME_RE.match(app):
+        raise BadInputError(f"{app!r} is not an app name (letters, digits, '.', '_', '-')")
+    return app
+
+
+def sh(*words: str) -> str:
+    """One simple command as shell text, every word quoted."""
+    return shlex.join(words)
+
+
+def script(title: str, lines: Sequence[str], timeout: float = 60.0) -> RemoteCommand:
+    """A small bash script (joined with newlines) run as ``bash -c``; pieces come from :func:`sh`."""
+    return RemoteCommand(title, ("bash", "-c", "\n".join(lines)), timeout)
+
+
+def pm2_action(verb: str, app: str, timeout: float = 60.0) -> RemoteCommand:
+    """``pm2 restart|stop|start APP``: the simple actions and "Start it again"."""
+    if verb not in ("restart", "stop", "start"):
+        raise ValueError(f"unknown pm2 action {verb!r}")
+    return RemoteCommand(f"pm2 {verb} {app}", ("pm2", verb, check_app(app)), timeout)
+
+
+def pm2_deploy(app: str) -> tuple[str, ...]:
+    """The documented update command, run detached by :mod:`.jobs`."""
+    return ("pm2-deploy", check_app(app))

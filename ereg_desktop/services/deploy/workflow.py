@@ -1,0 +1,670 @@
+"""The update procedure as a state machine: Preflight → Inspect → Deploy → Verify → Finish.
+
+Run :meth:`DeployRun.run` on a worker thread; it emits :mod:`.events` to a callback and returns a
+:class:`DeployResult`. :meth:`DeployRun.cancel` is free before any downtime and detaches while the
+server job runs (the job cannot be cut safely). After a failure with the app down the result says
+so and :meth:`DeployRun.start_again` starts it with the code now on disk.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ereg_desktop.errors import ConnectionProblem, EregError
+from ereg_desktop.services.deploy import audit
+from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard, run_action
+from ereg_desktop.services.deploy.audit import AuditRecord, StepRecord
+from ereg_desktop.services.deploy.events import (
+    AppStateChanged,
+    CancelAvailability,
+    ConnectionLost,
+    DeployEvent,
+    DowntimeEnded,
+    DowntimeStarted,
+    EventSink,
+    Finished,
+    JobStarted,
+    Reconnected,
+    Step,
+    StepFinished,
+    StepLog,
+    StepProgress,
+    StepStarted,
+    StepState,
+)
+from ereg_desktop.services.deploy.inspect import Inspection, current_head, inspect
+from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, ServerJobs
+from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, ServerLock
+from ereg_desktop.services.deploy.log_text import LogLines
+from ereg_desktop.services.deploy.preflight import (
+    Concern,
+    concerns,
+    missing_reasons,
+    update_refusal,
+)
+from ereg_desktop.services.deploy.steps import Shell, pm2_deploy
+from ereg_desktop.services.deploy.verify import ONLINE, AppProbe, Pm2Probe, check_url, wait_stable
+from ereg_desktop.services.status import AppStatus
+from ereg_desktop.store.history import History
+from ereg_desktop.store.inventory import DeploymentRef
+
+
+class Outcome(enum.StrEnum):
+    DEPLOYED = "deployed"
+    NOTHING_PENDING = "nothing-pending"  # up to date: a plain restart is offered instead
+    BLOCKED = "blocked"  # stopped before any downtime; ``block`` says why
+    CANCELLED = "cancelled"
+    DETACHED = "detached"  # the server job goes on; re-attach to learn its outcome
+    FAILED = "failed"
+
+
+class Block(enum.StrEnum):
+    PINNED = "pinned"  # the deployment tracks a tag
+    NEEDS_REASON = "needs-reason"  # owner mismatch / outside low traffic without a reason
+    LOCK_HELD = "lock-held"
+    REVIEW_NEEDED = "review-needed"  # translations or global data pending (the next step)
+    LOCAL_CHANGES = "local-changes"  # anything else changed in the working tree
+
+
+class AppState(enum.StrEnum):
+    UP = "up"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    settle_s: float = 3.0  # online with the same restart count this long counts as stable
+    verify_deadline_s: float = 60.0
+    poll_interval_s: float = 0.15  # following the job: one pm2 read and one log poll each
+    reconnect_for_s: float = 600.0  # keep retrying a lost connection this long, then detach
+    url_tries_s: float = 15.0
+    check_url: bool = True
+
+
+@dataclass
+class DeployResult:
+    outcome: Outcome
+    app_state: AppState
+    message: str
+    record: AuditRecord
+    block: Block | None = None
+    inspection: Inspection | None = None
+    job_id: str | None = None
+    downtime_s: float | None = None
+    log_tail: list[str] = field(default_factory=list)
+    lock_holder: LockOwner | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (Outcome.DEPLOYED, Outcome.NOTHING_PENDING)
+
+    @property
+    def can_start_again(self) -> bool:
+        return self.app_state == AppState.DOWN and self.outcome == Outcome.FAILED
+
+    @property
+    def offers_restart(self) -> bool:
+        return self.outcome == Outcome.NOTHING_PENDING
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Stop(Exception):
+    """Internal: leave the step sequence with this result state."""
+
+    def __init__(self, outcome: Outcome, message: str, block: Block | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+        self.block = block
+
+
+class _Downtime:
+    """Estimates from pm2 samples: each transition is put midway between the two samples."""
+
+    def __init__(self, emit: EventSink) -> None:
+        self.emit = emit
+        self.down_at: float | None = None
+        self.up_at: float | None = None
+        self._last_t: float | None = None
+        self._last_online: bool | None = None
+        self._last_key: tuple[str, int] | None = None
+        self.online_since: tuple[float, int] | None = None  # (monotonic, restarts) back online
+
+    def sample(self, status: AppStatus | None, t: float) -> None:
+        online = status is not None and status.status == ONLINE
+        key = (status.status, status.restarts) if status else ("missing", 0)
+        if key != self._last_key:
+            self.emit(AppStateChanged(key[0], key[1]))
+            self._last_key = key
+        mid = t if self._last_t is None else (self._last_t + t) / 2
+        if not online and self.down_at is None:
+            self.down_at = mid
+            self.emit(DowntimeStarted(mid))
+        elif online and self.down_at is not None and self.up_at is None:
+            self.up_at = mid
+            assert status is not None
+            self.online_since = (time.monotonic(), status.restarts)
+            self.emit(DowntimeEnded(mid, mid - self.down_at))
+        self._last_t, self._last_online = t, online
+
+    @property
+    def seconds(self) -> float | None:
+        if self.down_at is None:
+            return None
+        end = self.up_at if self.up_at is not None else time.time()
+        return end - self.down_at
+
+    @property
+    def down_now(self) -> bool:
+        return self.down_at is not None and self.up_at is None
+
+
+class DeployRun:
+    """One update of one deployment. Not reusable: make a new one per attempt."""
+
+    def __init__(
+        self,
+        ref: DeploymentRef,
+        shell: Shell,
+        *,
+        operator: str,
+        guard: WriteGuard,
+        reasons: dict[Concern, str] | None = None,
+        probe: AppProbe | None = None,
+        history: History | None = None,
+        settings: DeploySettings | None = None,
+        machine: str | None = None,
+        url_checker: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.ref = ref
+        self.shell = shell
+        self.operator = operator
+        self.guard = guard
+        self.reasons = {k: v.strip() for k, v in (reasons or {}).items() if v.strip()}
+        self.probe = probe or Pm2Probe(shell)
+        self.history = history
+        self.settings = settings or DeploySettings()
+        self.machine = machine or socket.gethostname()
+        self.url_checker = url_checker
+        self.lock = ServerLock(shell, ref.app)
+        self.jobs = ServerJobs(shell)
+        self._cancel = threading.Event()
+        self._detach = threading.Event()
+        self._emit: EventSink = lambda e: None
+        self._reattach: JobListing | None = None
+        self._job: JobRecord | None = None
+        self._steps: list[StepRecord] = []
+        self._log_tail: list[str] = []
+        self._downtime: _Downtime | None = None
+        self.result: DeployResult | None = None
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.record = AuditRecord(
+            kind="deploy",
+            app=ref.app,
+            server=ref.server.id,
+            environment=ref.deployment.environment,
+            operator=operator,
+            machine=self.machine,
+            started_at=now,
+            reasons={str(k): v for k, v in self.reasons.items()},
+        )
+
+    # ---- re-attach ----------------------------------------------------------------------
+
+    @classmethod
+    def reattach(
+        cls, ref: DeploymentRef, shell: Shell, job: JobListing, **kwargs: Any
+    ) -> DeployRun:
+        """Follow a job a previous run started (this desktop before a restart, or another one):
+        ``run()`` then skips to following it, verifies, and writes the audit record."""
+        ctx = job.record.context
+        kwargs.setdefault("operator", str(ctx.get("operator", "")))
+        kwargs.setdefault("machine", str(ctx.get("machine", "")) or None)
+        reasons = {Concern(k): str(v) for k, v in dict(ctx.get("reasons", {})).items()}
+        kwargs.setdefault("reasons", reasons)
+        run = cls(ref, shell, **kwargs)
+        run._reattach = job
+        run.record.started_at = str(ctx.get("started_at", job.record.started_at))
+        run.record.commit_before = str(ctx.get("commit_before", ""))
+        run.record.pending_commits = int(ctx.get("pending_commits", 0))
+        owner = LockOwner.from_json(str(ctx.get("lock", "")))
+        if owner is not None:
+            run.lock.adopt(owner)
+        return run
+
+    @staticmethod
+    def find_jobs(shell: Shell, app: str) -> list[JobListing]:
+        """Jobs of ``app`` nobody has recorded yet (running, or ended while nobody followed)."""
+        return ServerJobs(shell).unfinished_business(app)
+
+    # ---- control (any thread) -----------------------------------------------------------
+
+    def cancel(self) -> str:
+        """Before any downtime: stop at the next safe point. While the job runs: detach."""
+        if self._job is not None:
+            self._detach.set()
+            return "detach"
+        self._cancel.set()
+        return "cancel"
+
+    def detach(self) -> None:
+        self._detach.set()
+
+    # ---- the run ------------------------------------------------------------------------
+
+    def run(self, on_event: EventSink | None = None) -> DeployResult:
+        self._emit = on_event or (lambda e: None)
+        self._downtime = _Downtime(self._emit)
+        outcome, message, block = Outcome.FAILED, "", None
+        inspection: Inspection | None = None
+        try:
+            with self.guard.hold(self.ref.server.id, self.ref.app, "an update"):
+                try:
+                    if self._reattach is None:
+                        self._emit(CancelAvailability("cancel"))
+                        self._step(Step.PREFLIGHT, self._preflight)
+                        inspection = self._step(Step.INSPECT, self._inspect)
+                        self._checkpoint()
+                    self._step(Step.DEPLOY, self._deploy)
+                    self._emit(CancelAvailability("none"))
+                    message = self._step(Step.VERIFY, self._verify)
+                    outcome = Outcome.DEPLOYED
+                except _Stop as stop:
+                    outcome, message, block = stop.outcome, stop.message, stop.block
+                except ConnectionProblem as exc:
+                    outcome, message = Outcome.FAILED, str(exc)
+                    if self._job is not None:  # the server job owns the rest: follow it later
+                        outcome = Outcome.DETACHED
+                        message = (
+                            f"{exc}. Server job {self._job.id} is not lost: re-attach to it on "
+                            "reconnect to verify and record its outcome."
+                        )
+                except EregError as exc:
+                    outcome, message = Outcome.FAILED, str(exc)
+                return self._finish(outcome, message, block, inspection)
+        except EregError as exc:  # the write guard: another write on this app here
+            return self._finish(Outcome.BLOCKED, str(exc), Block.LOCK_HELD, None, record=False)
+
+    def _checkpoint(self) -> None:
+        if self._cancel.is_set():
+            raise _Stop(Outcome.CANCELLED, "Cancelled before any downtime; nothing changed.")
+
+    def _step(self, step: Step, body: Callable[[], Any]) -> Any:
+        self._checkpoint()
+        t0 = time.monotonic()
+        self._emit(StepStarted(step, time.time()))
+        try:
+            value = body()
+        except _Stop as stop:
+            state = {
+                Outcome.CANCELLED: StepState.CANCELLED,
+                Outcome.DETACHED: StepState.DETACHED,
+                Outcome.BLOCKED: StepState.BLOCKED,
+                Outcome.NOTHING_PENDING: StepState.OK,
+            }.get(stop.outcome, StepState.FAILED)
+            self._end_step(step, state, stop.message, t0)
+            raise
+        except Exception as exc:
+            self._end_step(step, StepState.FAILED, str(exc), t0)
+            raise
+        self._end_step(step, StepState.OK, value if isinstance(value, str) else "", t0)
+        return value
+
+    def _end_step(self, step: Step, state: StepState, message: str, t0: float) -> None:
+        seconds = time.monotonic() - t0
+        self._steps.append(StepRecord(str(step), str(state), seconds, message))
+        self._emit(StepFinished(step, state, message, seconds))
+
+    def _log(self, step: Step, line: str) -> None:
+        self._log_tail = [*self._log_tail[-199:], line]
+        self._emit(StepLog(step, line))
+
+    # ---- steps --------------------------------------------------------------------------
+
+    def _preflight(self) -> str:
+        refusal = update_refusal(self.ref)
+        if refusal:
+            raise _Stop(Outcome.BLOCKED, refusal.message, Block.PINNED)
+        notes = concerns(self.ref, self.operator)
+        for note in notes:
+            self._log(Step.PREFLIGHT, f"{note.concern}: {note.message}")
+        missing = missing_reasons(notes, self.reasons)
+        if missing:
+            raise _Stop(
+                Outcome.BLOCKED,
+                "A reason is needed: " + " ".join(n.message for n in missing),
+                Block.NEEDS_REASON,
+            )
+        owner = LockOwner.new(self.operator, self.machine, os.getpid())
+        try:
+            self.lock.acquire(owner)
+        except LockHeld as held:
+            self._lock_holder = held.holder
+            raise _Stop(Outcome.BLOCKED, str(held), Block.LOCK_HELD) from None
+        self._log(Step.PREFLIGHT, f"locked {self.ref.app} on {self.ref.server.label}")
+        return "locked" + (f"; reasons: {len(notes)} recorded" if notes else "")
+
+    def _inspect(self) -> Inspection:
+        d = self.ref.deployment
+        found = inspect(self.shell, self.ref.app, d.track)
+        self.record.commit_before = found.head
+        self.record.pending_commits = len(found.pending)
+        self._log(
+            Step.INSPECT,
+            f"HEAD {found.head[:8]} on {found.branch}; origin/{d.track} {found.target[:8]}",
+        )
+        for c in found.pending:
+            self._log(Step.INSPECT, f"pending {c.short} {c.subject} ({c.author})")
+        ch = found.changes
+        for label, paths in (
+            ("translations", ch.translations),
+            ("global data", ch.global_data),
+            ("other", ch.other),
+        ):
+            for p in paths:
+                self._log(Step.INSPECT, f"changed ({label}): {p}")
+        self._inspection = found
+        if ch.other:
+            raise _Stop(
+                Outcome.BLOCKED,
+                "Unexpected local changes on the server block the update (git pull would fail): "
+                + ", ".join(ch.other),
+                Block.LOCAL_CHANGES,
+            )
+        if ch.needs_review:
+            what = " and ".join(
+                x
+                for x, y in (("translations", ch.translations), ("global data", ch.global_data))
+                if y
+            )
+            raise _Stop(
+                Outcome.BLOCKED,
+                f"Pending {what} changes on the server need a review before the update "
+                f"({', '.join(ch.translations + ch.global_data)}). Nothing was stopped.",
+                Block.REVIEW_NEEDED,
+            )
+        if not found.pending and found.head == found.target:
+            raise _Stop(
+                Outcome.NOTHING_PENDING,
+                f"Nothing pending: {self.ref.app} is at origin/{d.track} ({found.head[:8]}). "
+                "A plain restart is offered instead.",
+            )
+        return found
+
+    def _context(self) -> dict[str, Any]:
+        return {
+            "operator": self.operator,
+            "machine": self.machine,
+            "reasons": {str(k): v for k, v in self.reasons.items()},
+            "started_at": self.record.started_at,
+            "commit_before": self.record.commit_before,
+            "pending_commits": self.record.pending_commits,
+            "server": self.ref.server.id,
+            "lock": self.lock.owner.to_json() if self.lock.owner else "",
+        }
+
+    def _deploy(self) -> str:
+        assert self._downtime is not None
+        before = self.probe.app_status(self.ref.app)
+        self._downtime.sample(before, time.time())
+        if self._reattach is not None:
+            self._job = self._reattach.record
+            self._emit(JobStarted(self._job.id, reattached=True))
+            self._log(Step.DEPLOY, f"re-attached to server job {self._job.id}")
+        else:
+            self._job = self.jobs.start(self.ref.app, pm2_deploy(self.ref.app), self._context())
+            self._emit(JobStarted(self._job.id, reattached=False))
+            self.lock.bind_job(self._job.id)
+        self.record.job = self._job.id
+        self._emit(CancelAvailability("detach"))
+        return self._follow(self._job)
+
+    def _follow(self, job: JobRecord) -> str:
+        assert self._downtime is not None
+        lines = LogLines()
+        offset = 0
+        lost_since: float | None = None
+        progress = ""
+        while True:
+            if self._detach.is_set():
+                raise _Stop(
+                    Outcome.DETACHED,
+                    f"Detached: server job {job.id} goes on; re-attach to see its outcome.",
+                )
+            try:
+                status = self.probe.app_status(self.ref.app)
+                poll = self.jobs.poll(job.id, offset)  # last: its exit state is the freshest
+            except ConnectionProblem as exc:
+                now = time.monotonic()
+                if lost_since is None:
+                    lost_since = now
+                    self._emit(ConnectionLost(str(exc), retrying=True))
+                if now - lost_since > self.settings.reconnect_for_s:
+                    raise _Stop(
+                        Outcome.DETACHED,
+                        f"Lost the connection for {now - lost_since:.0f} s; server job {job.id} "
+                        "goes on and will be re-attached on reconnect.",
+                    ) from None
+                self._detach.wait(min(2.0, 0.2 + (now - lost_since) / 5))
+                continue
+            if lost_since is not None:
+                self._emit(Reconnected(time.monotonic() - lost_since))
+                lost_since = None
+            offset = poll.offset
+            for line in lines.feed(poll.text):
+                self._log(Step.DEPLOY, line)
+            self._downtime.sample(status, time.time())
+            if lines.partial != progress:
+                progress = lines.partial
+                self._emit(StepProgress(Step.DEPLOY, progress))
+            if poll.state.over:
+                for line in lines.flush():
+                    self._log(Step.DEPLOY, line)
+                break
+            self._detach.wait(self.settings.poll_interval_s)
+        st = poll.state
+        if st.state == "finished" and st.exit_code == 0:
+            return f"pm2-deploy {self.ref.app} finished (exit 0)"
+        why = {
+            "finished": f"exited with code {st.exit_code}",
+            "lost": "ended without an exit code (killed?)",
+            "missing": "its job directory is gone",
+        }[st.state]
+        raise _Stop(Outcome.FAILED, f"pm2-deploy {self.ref.app} {why}.")
+
+    def _verify(self) -> str:
+        assert self._downtime is not None
+        dt = self._downtime
+        check = wait_stable(
+            self.probe,
+            self.ref.app,
+            settle_s=self.settings.settle_s,
+            deadline_s=self.settings.verify_deadline_s,
+            on_sample=lambda s: dt.sample(s, time.time()),
+            online_since=dt.online_since,
+        )
+        self._log(Step.VERIFY, f"pm2: {check.message}")
+        if not check.ok:
+            raise _Stop(Outcome.FAILED, f"{self.ref.app} is not running properly: {check.message}")
+        head, target = current_head(self.shell, self.ref.app, self.ref.deployment.track)
+        self.record.commit_after = head
+        self._log(Step.VERIFY, f"HEAD {head[:8]}, origin/{self.ref.deployment.track} {target[:8]}")
+        if head != target:
+            raise _Stop(
+                Outcome.FAILED,
+                f"{self.ref.app} runs but HEAD {head[:8]} is not origin/"
+                f"{self.ref.deployment.track} ({target[:8]}).",
+            )
+        url = self.ref.deployment.url
+        url_note = ""
+        if url and self.settings.check_url:
+            checker = self.url_checker or (
+                lambda u: check_url(u, tries_s=self.settings.url_tries_s)
+            )
+            answer = checker(url)
+            self._log(Step.VERIFY, f"URL: {answer.message}")
+            if not answer.ok:
+                raise _Stop(Outcome.FAILED, f"{self.ref.app} is online in pm2 but {answer.message}")
+            url_note = f"; {answer.message}"
+        return f"online and stable at {head[:8]}{url_note}"
+
+    # ---- always -------------------------------------------------------------------------
+
+    def _app_state(self) -> AppState:
+        try:
+            status = self.probe.app_status(self.ref.app)
+        except EregError:
+            return AppState.UNKNOWN
+        if status is None:
+            return AppState.DOWN
+        return AppState.UP if status.status == ONLINE else AppState.DOWN
+
+    def _finish(
+        self,
+        outcome: Outcome,
+        message: str,
+        block: Block | None,
+        inspection: Inspection | None,
+        record: bool = True,
+    ) -> DeployResult:
+        inspection = inspection or getattr(self, "_inspection", None)
+        t0 = time.monotonic()
+        self._emit(StepStarted(Step.FINISH, time.time()))
+        notes: list[str] = []
+        detached = outcome == Outcome.DETACHED
+        if detached:
+            app_state = AppState.UNKNOWN
+        elif outcome == Outcome.DEPLOYED:
+            app_state = AppState.UP  # Verify has just seen it online and stable
+        else:
+            app_state = self._app_state()
+        if not detached and self.lock.owner is not None:
+            try:
+                self.lock.release()
+            except EregError as exc:
+                notes.append(f"the lock could not be released: {exc}")
+        dt = self._downtime
+        downtime = dt.seconds if dt is not None else None
+        if dt is not None and dt.down_now and app_state == AppState.UP:
+            dt.sample(AppStatus(self.ref.app, ONLINE), time.time())
+            downtime = dt.seconds
+        if outcome == Outcome.FAILED and app_state == AppState.DOWN:
+            message = f"{message} {self.ref.app} is DOWN: start it again (code now on disk)."
+        elif outcome == Outcome.FAILED:
+            message = f"{message} {self.ref.app} is {app_state.value}."
+        r = self.record
+        r.ended_at = datetime.now(UTC).isoformat(timespec="seconds")
+        r.result = str(outcome)
+        r.app_state = str(app_state)
+        r.downtime_s = downtime
+        r.message = message
+        r.steps = list(self._steps)
+        if record and not detached:
+            job_done = self._job.id if self._job is not None else None
+            try:
+                audit.append(self.shell, r, job_done)
+            except EregError as exc:
+                notes.append(f"the server audit record could not be written: {exc}")
+        if record and self.history is not None and not detached:
+            self.history.add(r.to_dict())
+        if notes:
+            message = f"{message} ({'; '.join(notes)})"
+        self._end_step(
+            Step.FINISH,
+            StepState.FAILED if notes else StepState.OK,
+            "; ".join(notes) or ("detached: nothing recorded yet" if detached else "recorded"),
+            t0,
+        )
+        self.result = DeployResult(
+            outcome=outcome,
+            app_state=app_state,
+            message=message,
+            record=r,
+            block=block,
+            inspection=inspection,
+            job_id=self._job.id if self._job else None,
+            downtime_s=downtime,
+            log_tail=list(self._log_tail),
+            lock_holder=getattr(self, "_lock_holder", None),
+        )
+        self._emit(Finished(self.result))
+        return self.result
+
+    # ---- after a failure ----------------------------------------------------------------
+
+    def start_again(self, on_event: EventSink | None = None) -> ActionResult:
+        """``pm2 start APP`` with the code now on disk; recorded as ``start-again``."""
+        emit: EventSink = on_event or (lambda e: None)
+        t0 = time.monotonic()
+        emit(StepStarted(Step.VERIFY, time.time()))
+        result = run_action(
+            self.ref,
+            "start",
+            self.shell,
+            guard=self.guard,
+            operator=self.operator,
+            probe=self.probe,
+            history=self.history,
+            machine=self.machine,
+            kind="start-again",
+        )
+        if result.ok:
+            check = wait_stable(
+                self.probe,
+                self.ref.app,
+                settle_s=self.settings.settle_s,
+                deadline_s=self.settings.verify_deadline_s,
+            )
+            if not check.ok:
+                result = ActionResult(
+                    "start",
+                    self.ref.app,
+                    False,
+                    check.status,
+                    result.seconds,
+                    f"{self.ref.app} started but {check.message}",
+                    result.output,
+                )
+        emit(
+            StepFinished(
+                Step.VERIFY,
+                StepState.OK if result.ok else StepState.FAILED,
+                result.message,
+                time.monotonic() - t0,
+            )
+        )
+        return result
+
+
+def describe_event(event: DeployEvent) -> str | None:
+    """One line of text for a terminal; None for events a terminal need not show."""
+    if isinstance(event, StepStarted):
+        return f"== {event.step.label}"
+    if isinstance(event, StepLog):
+        return f"   {event.line}"
+    if isinstance(event, StepFinished):
+        msg = f": {event.message}" if event.message else ""
+        return f"-- {event.step} {event.state} ({event.seconds:.1f} s){msg}"
+    if isinstance(event, DowntimeStarted):
+        return "   !! the app is down"
+    if isinstance(event, DowntimeEnded):
+        return f"   !! the app is back online after {event.seconds:.1f} s"
+    if isinstance(event, ConnectionLost):
+        return f"   !! connection lost ({event.message}); retrying"
+    if isinstance(event, Reconnected):
+        return f"   reconnected after {event.after_s:.1f} s"
+    if isinstance(event, JobStarted):
+        how = "re-attached to" if event.reattached else "started"
+        return f"   {how} server job {event.job_id}"
+    return None

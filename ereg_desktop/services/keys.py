@@ -1,0 +1,234 @@
+"""The operator's SSH key: imported from a file or generated, kept only in the OS keyring.
+
+The keyring holds the key in OpenSSH format: encrypted with the operator's passphrase when the key
+had one (the passphrase itself is stored only when asked for), plain otherwise. The private key is
+never written to disk: the paramiko key object is built in memory from the stored text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from ereg_desktop.errors import BadInputError, EregError
+from ereg_desktop.store.inventory import Server
+from ereg_desktop.store.secrets import PASSPHRASE, PRIVATE_KEY, PUBLIC_KEY, SecretStore
+
+PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+# Asked when the stored key is encrypted and its passphrase isn't stored; None = the operator
+# gave none.
+PassphraseSource = Callable[[str], str | None]
+
+_MAX_KEY_FILE = 64 * 1024
+
+
+class KeyFileError(BadInputError):
+    pass
+
+
+class WrongPassphrase(BadInputError):
+    pass
+
+
+class NoKeyStored(EregError):
+    def __init__(self, server_id: str) -> None:
+        super().__init__(
+            f"No SSH key is stored for server {server_id!r}. Import yours with "
+            f"`ereg-desktop keys import PATH --server {server_id}` or create one with "
+            f"`ereg-desktop keys generate --server {server_id}`."
+        )
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """What the operator sees after importing or generating: no secret in it."""
+
+    server_id: str
+    key_type: str  # ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...
+    public_line: str  # "ssh-ed25519 AAAA... ereg-desktop <operator>"
+    encrypted: bool
+    passphrase_stored: bool
+
+
+def key_comment(operator: str) -> str:
+    return f"ereg-desktop {operator}".strip()
+
+
+def public_line(key: PrivateKey, comment: str) -> str:
+    openssh = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return f"{openssh.decode('ascii')} {comment}".strip()
+
+
+def admin_message(server: Server, public: str) -> str:
+    """The words to send to the server's administrator, who grants access."""
+    who = server.admin or "the server's administrator"
+    return (
+        f"To {who}:\n"
+        f"Please add this public key to ~/.ssh/authorized_keys of {server.user}@{server.host}:\n"
+        f"{public}\n"
+    )
+
+
+def is_encrypted(text: str) -> bool:
+    return _load(text.encode(), None, probe=True) is None
+
+
+def _load(data: bytes, passphrase: str | None, probe: bool = False) -> PrivateKey | None:
+    """Load any OpenSSH or PEM private key. ``probe``: return None when it needs a passphrase."""
+    password = passphrase.encode() if passphrase else None
+    is_openssh = b"-----BEGIN OPENSSH PRIVATE KEY-----" in data
+    if not is_openssh and b"PRIVATE KEY-----" not in data:
+        raise KeyFileError("This is not a private key file (OpenSSH or PEM format expected).")
+    key: object
+    try:
+        if is_openssh:
+            key = serialization.load_ssh_private_key(data, password)
+        else:
+            key = serialization.load_pem_private_key(data, password)
+    except TypeError:
+        # cryptography: "Password was not given but private key is encrypted", or "Password was
+        # given but private key is not encrypted" (then the passphrase is simply not needed)
+        if password is not None:
+            return _load(data, None, probe)
+        if probe:
+            return None
+        raise WrongPassphrase(
+            "The key is protected by a passphrase; give it (prompt, or EREG_KEY_PASSPHRASE)."
+        ) from None
+    except ValueError:
+        if password is not None:
+            raise WrongPassphrase("Wrong passphrase for this key.") from None
+        raise KeyFileError("The private key could not be read (damaged or unsupported).") from None
+    except Exception as exc:  # cryptography raises UnsupportedAlgorithm for exotic keys
+        raise KeyFileError(f"Unsupported private key ({type(exc).__name__}).") from None
+    if not isinstance(
+        key, ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    ):
+        raise KeyFileError("Unsupported key type: use ed25519, RSA or ECDSA.")
+    return key
+
+
+def load_private_key(text: str, passphrase: str | None) -> PrivateKey:
+    key = _load(text.encode(), passphrase)
+    assert key is not None
+    return key
+
+
+def _to_openssh(key: PrivateKey, passphrase: str | None) -> str:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption
+    ).decode("ascii")
+
+
+def _store(
+    store: SecretStore,
+    server_id: str,
+    key: PrivateKey,
+    comment: str,
+    passphrase: str | None,
+    keep_passphrase: bool,
+) -> StoredKey:
+    public = public_line(key, comment)
+    store.put(PRIVATE_KEY, _to_openssh(key, passphrase), server_id)
+    store.put(PUBLIC_KEY, public, server_id)
+    if passphrase and keep_passphrase:
+        store.put(PASSPHRASE, passphrase, server_id)
+    else:
+        store.delete(PASSPHRASE, server_id)
+    return StoredKey(
+        server_id=server_id,
+        key_type=public.split(" ", 1)[0],
+        public_line=public,
+        encrypted=bool(passphrase),
+        passphrase_stored=bool(passphrase and keep_passphrase),
+    )
+
+
+def import_key(
+    store: SecretStore,
+    server_id: str,
+    path: Path,
+    passphrase: str | None,
+    comment: str,
+    keep_passphrase: bool = False,
+) -> StoredKey:
+    """Read a private key file (ed25519, RSA, ECDSA; OpenSSH or PEM) into the keyring."""
+    try:
+        data = path.read_bytes()[: _MAX_KEY_FILE + 1]
+    except OSError as exc:
+        raise KeyFileError(f"Cannot read {path}: {exc.strerror}") from None
+    if len(data) > _MAX_KEY_FILE:
+        raise KeyFileError(f"{path} is too large to be a private key.")
+    key = _load(data, passphrase or None)
+    assert key is not None
+    used = passphrase if passphrase and _load(data, None, probe=True) is None else None
+    return _store(store, server_id, key, comment, used, keep_passphrase)
+
+
+def key_needs_passphrase(path: Path) -> bool:
+    try:
+        data = path.read_bytes()[: _MAX_KEY_FILE + 1]
+    except OSError as exc:
+        raise KeyFileError(f"Cannot read {path}: {exc.strerror}") from None
+    return _load(data, None, probe=True) is None
+
+
+def generate_key(store: SecretStore, server_id: str, comment: str) -> StoredKey:
+    """A new ed25519 key, created in memory and stored only in the keyring."""
+    return _store(store, server_id, ed25519.Ed25519PrivateKey.generate(), comment, None, False)
+
+
+def stored_public_line(store: SecretStore, server_id: str) -> str:
+    public = store.get(PUBLIC_KEY, server_id)
+    if public is None:
+        raise NoKeyStored(server_id)
+    return public
+
+
+def has_key(store: SecretStore, server_id: str) -> bool:
+    return store.get(PRIVATE_KEY, server_id) is not None
+
+
+def load_pkey(
+    store: SecretStore, server_id: str, ask_passphrase: PassphraseSource | None = None
+) -> paramiko.PKey:
+    """The paramiko key object for ``server_id``, built in memory from the keyring."""
+    text = store.get(PRIVATE_KEY, server_id)
+    if text is None:
+        raise NoKeyStored(server_id)
+    passphrase: str | None = None
+    if is_encrypted(text):
+        passphrase = store.get(PASSPHRASE, server_id)
+        if passphrase is None and ask_passphrase is not None:
+            passphrase = ask_passphrase(server_id)
+        if not passphrase:
+            raise WrongPassphrase(
+                f"The SSH key for {server_id!r} is protected by a passphrase and none was given."
+            )
+    return to_paramiko(load_private_key(text, passphrase))
+
+
+def to_paramiko(key: PrivateKey) -> paramiko.PKey:
+    # An unencrypted OpenSSH text that lives only in this function's memory.
+    text = _to_openssh(key, None)
+    cls: type[paramiko.PKey]
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        cls = paramiko.Ed25519Key
+    elif isinstance(key, rsa.RSAPrivateKey):
+        cls = paramiko.RSAKey
+    else:
+        cls = paramiko.ECDSAKey
+    return cls.from_private_key(io.StringIO(text))

@@ -1,0 +1,91 @@
+"""Status polls: one ``pm2 jlist`` per server over its pooled connection, never raising.
+
+A poll that cannot reach the server returns a ``ServerStatus`` in state UNREACHABLE with the
+reason in words; ``Monitor.problem(server_id)`` keeps the typed exception of the last poll so the
+window can tell a host-key problem (prompt to check and trust) from a network one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ereg_desktop.context import AppContext
+from ereg_desktop.errors import EregError
+from ereg_desktop.remote.command import remote_command
+from ereg_desktop.remote.connection import ConnectionPool
+from ereg_desktop.remote.hostkeys import KnownHosts
+from ereg_desktop.services.keys import PassphraseSource, load_pkey
+from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
+from ereg_desktop.services.status import CONNECTED, UNREACHABLE, ServerStatus
+from ereg_desktop.store.inventory import Server
+from ereg_desktop.store.secrets import SecretStore
+
+JLIST_ARGV = ("pm2", "jlist")
+JLIST_COMMAND = remote_command(JLIST_ARGV)
+POLL_TIMEOUT = 20.0
+
+
+class Monitor:
+    """Polls servers. Thread-safe: the window's workers may poll several servers at once."""
+
+    def __init__(self, pool: ConnectionPool, timeout: float = POLL_TIMEOUT) -> None:
+        self.pool = pool
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._problems: dict[str, EregError] = {}
+        # servers whose daemon our poll spawned and that still list no process: pm2 is "down"
+        # (the server rebooted without `pm2 startup`/`pm2 save`), not "everything missing"
+        self._spawned_empty: set[str] = set()
+
+    def problem(self, server_id: str) -> EregError | None:
+        """The typed error of the last poll of ``server_id`` (None if it succeeded)."""
+        with self._lock:
+            return self._problems.get(server_id)
+
+    def poll(self, server: Server) -> ServerStatus:
+        taken_at = time.time()
+        try:
+            result = self.pool.run_raw(server, JLIST_COMMAND, self.timeout)
+            if result.exit_code != 0 and "[" not in result.stdout:
+                raise Pm2OutputError(server.id, len(result.stdout), f"exit code {result.exit_code}")
+            snapshot = parse_jlist(result.stdout, server.id, taken_at)
+        except EregError as exc:
+            with self._lock:
+                self._problems[server.id] = exc
+            reason = getattr(exc, "reason", None) or str(exc)
+            return ServerStatus(server.id, UNREACHABLE, reason=reason, taken_at=taken_at)
+        with self._lock:
+            self._problems.pop(server.id, None)
+            if snapshot.daemon_spawned:
+                self._spawned_empty.add(server.id)
+            elif snapshot.apps:
+                self._spawned_empty.discard(server.id)
+            pm2_running = server.id not in self._spawned_empty
+        return ServerStatus(
+            server.id,
+            CONNECTED,
+            taken_at=taken_at,
+            pm2_running=pm2_running,
+            apps=snapshot.apps if pm2_running else {},
+        )
+
+
+def attach(ctx: AppContext, ask_passphrase: PassphraseSource | None = None) -> Monitor:
+    """Build the secret store, connection pool and monitor once and hang them on ``ctx.services``
+    (``"secrets"``, ``"pool"``, ``"monitor"``). ``ask_passphrase`` runs on the connecting (worker)
+    thread: a GUI must marshal it to the GUI thread itself."""
+    existing = ctx.services.get("monitor")
+    if isinstance(existing, Monitor):
+        return existing
+    store = ctx.services.get("secrets")
+    if not isinstance(store, SecretStore):
+        store = ctx.services["secrets"] = SecretStore.from_environment()
+    secrets: SecretStore = store
+    pool = ConnectionPool(
+        KnownHosts(ctx.paths.known_hosts_file),
+        lambda server: load_pkey(secrets, server.id, ask_passphrase),
+    )
+    ctx.services["pool"] = pool
+    monitor = ctx.services["monitor"] = Monitor(pool)
+    return monitor

@@ -1,0 +1,85 @@
+"""The local history of writes (deploys, restarts, stops, starts): one SQLite table of records.
+
+A record is the same JSON as the server's audit line; a few columns are pulled out to list by app.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app TEXT NOT NULL,
+    server TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    result TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS writes_by_app ON writes (app, started_at);
+"""
+
+
+class History:
+    """Open per use (one short connection per call) so any thread may record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10)
+        conn.executescript(_SCHEMA)
+        return conn
+
+    def add(self, record: dict[str, Any]) -> int:
+        conn = self._connect()
+        try:
+            with conn:
+                cur = conn.execute(
+                    "INSERT INTO writes (app, server, kind, started_at, result, record)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        str(record.get("app", "")),
+                        str(record.get("server", "")),
+                        str(record.get("kind", "")),
+                        str(record.get("started_at", "")),
+                        str(record.get("result", "")),
+                        json.dumps(record, sort_keys=True, ensure_ascii=False),
+                    ),
+                )
+                return int(cur.lastrowid or 0)
+        finally:
+            conn.close()
+
+    def list(self, app: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Newest first."""
+        if not self.path.exists():
+            return []
+        conn = self._connect()
+        try:
+            if app is None:
+                rows = conn.execute(
+                    "SELECT record FROM writes ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT record FROM writes WHERE app = ? ORDER BY started_at DESC, id DESC"
+                    " LIMIT ?",
+                    (app, limit),
+                ).fetchall()
+        finally:
+            conn.close()
+        out: list[dict[str, Any]] = []
+        for (text,) in rows:
+            try:
+                d = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(d, dict):
+                out.append(d)
+        return out

@@ -1,0 +1,67 @@
+"""Start the desktop window. Only Qt and the inventory load here: start-up stays close to bare Qt."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ereg_desktop.context import AppContext
+from ereg_desktop.store.paths import AppPaths
+from ereg_desktop.ui.main_window import MainWindow
+
+# Set by tests/bench/bench_startup.py: print the time of the first paint, then quit.
+EXIT_AFTER_FIRST_PAINT = "EREG_DESKTOP_EXIT_AFTER_FIRST_PAINT"
+FIRST_PAINT_PREFIX = "first-paint-ns"
+# Background tasks get this long to finish when the window closes (remote calls have timeouts).
+TASKS_GRACE_MS = 15_000
+
+
+class FirstPaintReporter(QObject):
+    """Prints ``first-paint-ns <time.time_ns()>`` at the window's first paint and quits."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        self._seen = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self._seen and event.type() == QEvent.Type.Paint:
+            self._seen = True
+            print(f"{FIRST_PAINT_PREFIX} {time.time_ns()}", flush=True)
+            QTimer.singleShot(0, self._app.quit)
+        return False
+
+
+def _no_display() -> bool:
+    """Without a display Qt's xcb plugin aborts the whole process; say so in words instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_gui(paths: AppPaths, argv: list[str]) -> int:
+    """``argv`` is the whole command line, program name first (Qt reads its own options there)."""
+    if _no_display() and not QApplication.instance():
+        print(
+            "ereg-desktop: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)."
+            " Start it from a desktop session, or use a command: ereg-desktop --help",
+            file=sys.stderr,
+        )
+        return 2
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ereg-desktop")
+    app.setOrganizationName("eRegistrations")
+    ctx = AppContext.for_gui(paths)
+    window = MainWindow(ctx)
+    if os.environ.get(EXIT_AFTER_FIRST_PAINT):
+        window.installEventFilter(FirstPaintReporter(app))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)

@@ -1,0 +1,275 @@
+"""The main window: every system's deployments, grouped by environment, with their live status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QFontMetrics, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ereg_desktop import __version__
+from ereg_desktop.context import AppContext
+from ereg_desktop.services.status import ServerStatus
+from ereg_desktop.store.inventory import Server
+from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
+
+if TYPE_CHECKING:
+    from ereg_desktop.ui.inventory_dialog import InventoryDialog
+    from ereg_desktop.ui.problem_bar import ProblemBar
+
+UrlOpener = Callable[[str], object]
+
+# Widths (pixels) the columns never shrink below, so that live figures do not make them jump.
+_MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 76, "CPU": 56}
+_MAX_URL_WIDTH = 260
+
+
+def open_in_browser(url: str) -> bool:
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, ctx: AppContext, open_url: UrlOpener = open_in_browser, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._open_url = open_url
+        self._inventory_dialog: InventoryDialog | None = None
+        self.setWindowTitle("eRegistrations systems \u2014 ereg-desktop")
+        self.resize(1180, 560)
+
+        self.model = SystemsModel(ctx.inventory, parent=self)
+        self.filter_model = SystemsFilter(self)
+        self.filter_model.setSourceModel(self.model)
+
+        self._problem_bar: ProblemBar | None = None
+        self.filter_box = QLineEdit()
+        self.filter_box.setPlaceholderText("Filter by system, app, owner or URL")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.textChanged.connect(self._filter_changed)
+        self.tree = self._make_tree()
+
+        central = QWidget()
+        self._layout = layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.filter_box)
+        layout.addWidget(self.tree, 1)
+        self.setCentralWidget(central)
+
+        self._make_actions()
+        self._server_labels: dict[str, QLabel] = {}
+        self._show_servers()
+        self._show_inventory_problem()
+        self._fit_columns()
+        self._selection_changed()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _make_tree(self) -> QTreeView:
+        tree = QTreeView()
+        tree.setModel(self.filter_model)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.setExpandsOnDoubleClick(False)
+        tree.setAllColumnsShowFocus(True)
+        tree.header().setStretchLastSection(False)
+        tree.doubleClicked.connect(self._row_double_clicked)
+        tree.selectionModel().selectionChanged.connect(self._selection_changed)
+        # New groups (an app appearing under Other processes, a filter) open expanded.
+        self.filter_model.rowsInserted.connect(lambda *_: tree.expandAll())
+        self.filter_model.modelReset.connect(tree.expandAll)
+        self.filter_model.layoutChanged.connect(tree.expandAll)
+        tree.expandAll()
+        return tree
+
+    def _make_actions(self) -> None:
+        self.open_url_action = QAction("Open URL", self)
+        self.open_url_action.setToolTip("Open the selected system in the browser (double-click)")
+        self.open_url_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_url_action.triggered.connect(self.open_selected_url)
+        self.monitoring_action = QAction("Open monitoring panel", self)
+        self.monitoring_action.triggered.connect(self.open_monitoring_panel)
+        self.edit_inventory_action = QAction("Edit inventory\u2026", self)
+        self.edit_inventory_action.triggered.connect(self.edit_inventory)
+        self.reload_action = QAction("Reload inventory", self)
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.triggered.connect(self.reload_inventory)
+        self.about_action = QAction("About ereg-desktop", self)
+        self.about_action.triggered.connect(self.show_about)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        menus = self.menuBar()
+        systems = menus.addMenu("&Systems")
+        systems.addActions([self.open_url_action, self.monitoring_action])
+        systems.addSeparator()
+        systems.addAction(quit_action)
+        inventory = menus.addMenu("&Inventory")
+        inventory.addActions([self.edit_inventory_action, self.reload_action])
+        menus.addMenu("&Help").addAction(self.about_action)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.open_url_action, self.monitoring_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.edit_inventory_action, self.reload_action])
+        self.addToolBar(toolbar)
+
+    def _show_servers(self) -> None:
+        for label in self._server_labels.values():
+            self.statusBar().removeWidget(label)
+            label.deleteLater()
+        self._server_labels = {}
+        for server in self.ctx.inventory.servers:
+            label = QLabel()
+            label.setToolTip(server.label)
+            self._server_labels[server.id] = label
+            self.statusBar().addWidget(label)
+            self.set_server_state(server.id, "not connected yet")
+
+    @property
+    def problem_bar(self) -> ProblemBar:
+        """The warning strip above the systems; built when first needed (rarely at start-up)."""
+        if self._problem_bar is None:
+            from ereg_desktop.ui.problem_bar import ProblemBar  # a good file needs none of it
+
+            self._problem_bar = ProblemBar()
+            self._problem_bar.reload.clicked.connect(self.reload_inventory)
+            self._layout.insertWidget(0, self._problem_bar)
+        return self._problem_bar
+
+    def _show_inventory_problem(self) -> None:
+        if self.ctx.loaded.problem is not None or self._problem_bar is not None:
+            self.problem_bar.show_inventory(self.ctx.loaded)
+
+    def _fit_columns(self) -> None:
+        """Widths from the texts themselves: cheaper than resizeColumnToContents at start-up."""
+        plain = self.tree.fontMetrics()
+        bold_font = QFont(self.tree.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        widths = [plain.horizontalAdvance(name) + 24 for name in COLUMNS]
+        indent = self.tree.indentation()
+        for category in range(self.model.rowCount()):
+            parent = self.model.index(category, 0)
+            widths[0] = max(widths[0], bold.horizontalAdvance(parent.data()) + indent + 16)
+            for row in range(self.model.rowCount(parent)):
+                metrics = bold if self.model.rows(category)[row].operators else plain
+                for column in range(len(COLUMNS)):
+                    text = self.model.index(row, column, parent).data() or ""
+                    extra = 2 * indent + 12 if column == 0 else 16
+                    widths[column] = max(widths[column], metrics.horizontalAdvance(text) + extra)
+        header = self.tree.header()
+        for column, name in enumerate(COLUMNS):
+            width = max(widths[column], _MIN_WIDTHS.get(name, 0))
+            header.resizeSection(column, min(width, _MAX_URL_WIDTH) if column == URL else width)
+
+    # --- what the operator does -------------------------------------------------------------
+
+    def selected_row(self) -> ProcessRow | None:
+        indexes = self.tree.selectionModel().selectedRows()
+        if not indexes:
+            return None
+        return self.model.row_at(self.filter_model.mapToSource(indexes[0]))
+
+    def open_selected_url(self) -> None:
+        row = self.selected_row()
+        if row is not None and row.url:
+            self._open_url(row.url)
+
+    def _row_double_clicked(self, index: QModelIndex) -> None:
+        row = self.model.row_at(self.filter_model.mapToSource(index))
+        if row is None:
+            self.tree.setExpanded(index, not self.tree.isExpanded(index))
+        elif row.url:
+            self._open_url(row.url)
+
+    def monitoring_server(self) -> Server | None:
+        """The selected row's server, or else the first server that has a monitoring panel."""
+        row = self.selected_row()
+        inv = self.ctx.inventory
+        chosen = inv.server(row.server_id) if row is not None else None
+        if chosen is not None and chosen.monitoring_url:
+            return chosen
+        return next((s for s in inv.servers if s.monitoring_url), None)
+
+    def open_monitoring_panel(self) -> None:
+        server = self.monitoring_server()
+        if server is not None:
+            self._open_url(server.monitoring_url)
+
+    def edit_inventory(self) -> None:
+        from ereg_desktop.ui.inventory_dialog import InventoryDialog  # not needed at start-up
+
+        if self._inventory_dialog is not None:
+            self._inventory_dialog.raise_()
+            return
+        dialog = InventoryDialog(self.ctx, self)
+        dialog.saved.connect(self.reload_inventory)
+        dialog.finished.connect(self._inventory_dialog_closed)
+        self._inventory_dialog = dialog
+        dialog.open()
+
+    def _inventory_dialog_closed(self) -> None:
+        if self._inventory_dialog is not None:
+            self._inventory_dialog.deleteLater()
+        self._inventory_dialog = None
+
+    def reload_inventory(self) -> None:
+        loaded = self.ctx.reload_inventory()
+        self.model.set_inventory(loaded.inventory)
+        self._show_inventory_problem()
+        self._show_servers()
+        self.tree.expandAll()
+        self._selection_changed()
+        if loaded.problem is None:
+            self.statusBar().showMessage("Inventory reloaded", 4000)
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(
+            self,
+            "About ereg-desktop",
+            f"<b>ereg-desktop {__version__}</b><br>"
+            "Keeps the eRegistrations systems running: live pm2 status, restarts and the "
+            "update procedure over SSH.<br><br>"
+            f"Inventory: {self.ctx.paths.inventory_file}",
+        )
+
+    # --- live status (filled in by the monitoring step) -------------------------------------
+
+    def apply_status(self, status: ServerStatus) -> None:
+        self.model.apply_status(status)
+
+    def set_server_state(self, server_id: str, text: str) -> None:
+        label = self._server_labels.get(server_id)
+        if label is not None:
+            label.setText(f"{server_id}: {text}")
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _filter_changed(self, text: str) -> None:
+        self.filter_model.setFilterFixedString(text.strip())
+        self.tree.expandAll()
+
+    def _selection_changed(self, *_: object) -> None:
+        row = self.selected_row()
+        self.open_url_action.setEnabled(bool(row is not None and row.url))
+        self.monitoring_action.setEnabled(self.monitoring_server() is not None)

@@ -1,0 +1,70 @@
+"""The sandbox's node apps: their pm2 options and the files of their initial commit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """One app: folder name = pm2 name; `env` is added to its pm2 environment."""
+
+    name: str
+    env: dict[str, str] = field(default_factory=dict)
+    pm2_options: tuple[str, ...] = ()
+    stable: bool = True  # False: it crashes on purpose, its URL is not expected to answer
+
+
+APP_SPECS: tuple[AppSpec, ...] = (
+    AppSpec("gt", env={"HOLD_MB": "50"}),
+    AppSpec("gt-dev"),
+    AppSpec("els"),
+    AppSpec("crashy", env={"CRASH_MS": "1500"}, stable=False),
+    AppSpec("proto"),  # not in any inventory
+)
+
+# Ignored through .git/info/exclude of each clone, so they never show in `git status`.
+LOCAL_EXCLUDES = ("FAIL_SETUP", ".setup-seconds", "build/", "node_modules/")
+
+
+def data_text(name: str) -> str:
+    """A data file shipped in this package (node sources, helper scripts)."""
+    return resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+
+
+def json_text(obj: object) -> str:
+    """The layout the Meta Admin panel writes: 2-space indent, trailing newline."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def i18n_messages(app: str) -> dict[str, str]:
+    return {
+        "Business registration": "Registro de empresas",
+        "I'm ${ fullName }": "Soy ${ fullName }",
+        "Welcome to ${ systemName }": "Bienvenido a ${ systemName }",
+        "legend": "Leyenda",
+        "Submit": "Enviar",
+        f"{app}: footer": f"Sistema {app}",
+    }
+
+
+def initial_files(app: str) -> dict[str, str]:
+    """Files of the first commit of the app's repository (path -> text)."""
+    package = {
+        "name": app,
+        "version": "1.0.0",
+        "private": True,
+        "scripts": {"setup": "node setup.js", "start": "node server.js"},
+    }
+    return {
+        "server.js": data_text("server.js"),
+        "setup.js": data_text("setup.js"),
+        "package.json": json_text(package),
+        "i18n-messages.json": json_text(i18n_messages(app)),
+        "data/global.json": json_text(
+            {"system": app, "currency": "USD", "fees": {"registration": 100, "renewal": 40}}
+        ),
+        "README.md": f"# {app}\n\nSandbox app for the ereg-desktop integration tests.\n",
+    }

@@ -1,0 +1,112 @@
+"""The remote commands are data: read them, and run the scripts in a local bash."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+
+from ereg_desktop.errors import BadInputError
+from ereg_desktop.services.deploy import audit, inspect, jobs, lock, steps
+from ereg_desktop.services.deploy.log_text import LogLines, clean_line, strip_ansi
+
+
+def test_pm2_action_argv() -> None:
+    assert steps.pm2_action("restart", "gt-dev").argv == ("pm2", "restart", "gt-dev")
+    assert steps.pm2_deploy("els") == ("pm2-deploy", "els")
+    with pytest.raises(BadInputError):
+        steps.pm2_action("stop", "gt; rm -rf ~")
+    with pytest.raises(ValueError):
+        steps.pm2_action("delete", "gt")
+
+
+def test_lock_command_quotes_and_is_atomic_mkdir() -> None:
+    owner = lock.LockOwner("O'Brien $(reboot)", "m", 1, "2026-01-01T00:00:00+00:00", "ab12")
+    cmd = lock.acquire_command("gt", owner)
+    assert cmd.argv[:2] == ("bash", "-c")
+    body = cmd.argv[2]
+    assert "if mkdir .ereg-desktop/locks/gt 2>/dev/null; then" in body
+    assert shlex.quote(owner.to_json()) in body
+
+
+def test_job_start_command_is_detached() -> None:
+    rec = jobs.JobRecord("20260101T000000Z-gt-abc123", "gt", ("pm2-deploy", "gt"), "t", {})
+    body = jobs.start_command(rec).argv[2]
+    assert "setsid nohup bash -c" in body and "< /dev/null &" in body
+    line = next(ln for ln in body.splitlines() if ln.startswith("setsid"))
+    words = shlex.split(line)
+    assert words[:4] == ["setsid", "nohup", "bash", "-c"]
+    assert words[4].startswith("bash -lc 'pm2-deploy gt'; echo $? > ")
+    with pytest.raises(ValueError):
+        jobs.poll_command("../../etc", 0)
+
+
+def test_parse_poll_and_list() -> None:
+    p = jobs.parse_poll("exit 3\nsize 12\nhello\nworld\n", 0)
+    assert p.state == jobs.JobState(jobs.FINISHED, 3) and p.offset == 12 and p.text.startswith("he")
+    assert jobs.parse_poll("running\nsize 5\n", 5).state.state == jobs.RUNNING
+    assert jobs.parse_poll("missing\n", 7).state.state == jobs.MISSING
+    rec = jobs.JobRecord("20260101T000000Z-gt-abc123", "gt", ("pm2-deploy", "gt"), "t", {"a": 1})
+    listing = jobs.parse_list(f"running\topen\t{rec.to_json()}\nbroken line\n")
+    assert listing == [jobs.JobListing(rec, jobs.JobState(jobs.RUNNING), False)]
+
+
+def test_inspection_parse_and_classify() -> None:
+    m = "@@ereg-desktop:"
+    out = (
+        f"{m}head\naaa\n{m}target\nbbb\n{m}branch\nmaster\n{m}pending\n"
+        f"bbb\x1fAnn\x1f2026-01-01\x1fFix it\n{m}status\n"
+        " M i18n-messages.json\0?? data/x.json\0R  new.js\0old.js\0"
+    )
+    found = inspect.parse_inspection(out)
+    assert found.head == "aaa" and found.target == "bbb" and found.pending[0].subject == "Fix it"
+    assert found.changes.translations == ("i18n-messages.json",)
+    assert found.changes.global_data == ("data/x.json",)
+    assert found.changes.other == ("new.js", "old.js")
+    assert "HEAD..origin/master" in inspect.inspect_command("gt", "master").argv[2]
+
+
+def test_log_text() -> None:
+    assert strip_ansi("\x1b[32msetup\x1b[39m ok") == "setup ok"
+    assert clean_line("[#...] 10%\r[##..] 50%\r[####] 100% done") == "[####] 100% done"
+    lines = LogLines()
+    assert lines.feed("a\nb\r") == ["a"]
+    assert lines.feed("c\npart") == ["c"]
+    assert lines.partial == "part" and lines.flush() == ["part"]
+
+
+def test_audit_line_is_one_line_and_trimmed() -> None:
+    rec = audit.AuditRecord("deploy", "gt", "s", "production", "me", "m", "t", message="x\n" * 400)
+    line = rec.to_line()
+    assert "\n" not in line and len(line) < 4096
+    body = audit.append_command(rec, "20260101T000000Z-gt-abc123").argv[2]
+    assert ">> .ereg-desktop/audit.jsonl" in body and "audited" in body
+
+
+def _bash(cmd: steps.RemoteCommand, home: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(cmd.argv), capture_output=True, text=True, env={"HOME": home, "PATH": "/usr/bin:/bin"}
+    )
+
+
+def test_lock_scripts_in_local_bash(tmp_path: object) -> None:
+    home = str(tmp_path)
+    a = lock.LockOwner.new("Alice", "a", 1)
+    b = lock.LockOwner.new("Bob", "b", 2)
+    assert lock.parse_reply(_bash(lock.acquire_command("gt", a), home).stdout)[0] == "acquired"
+    verdict, holder = lock.parse_reply(_bash(lock.acquire_command("gt", b), home).stdout)
+    assert verdict == "held" and holder == a
+    assert lock.parse_reply(_bash(lock.release_command("gt", b.token), home).stdout)[0] == "other"
+    assert lock.parse_reply(_bash(lock.break_command("gt", a.token), home).stdout)[0] == "released"
+    assert lock.parse_reply(_bash(lock.acquire_command("gt", b), home).stdout)[0] == "acquired"
+
+
+def test_stale_lock() -> None:
+    old = lock.LockOwner("A", "m", 1, "2020-01-01T00:00:00+00:00", "t")
+    now = datetime(2020, 1, 1, 0, 5, tzinfo=UTC)
+    assert not lock.is_stale(old, None, now)
+    assert lock.is_stale(old, None, datetime(2020, 1, 1, 1, 0, tzinfo=UTC))
+    bound = lock.LockOwner("A", "m", 1, "2020-01-01T00:00:00+00:00", "t", job="j")
+    assert lock.is_stale(bound, False, now) and not lock.is_stale(bound, True, now)

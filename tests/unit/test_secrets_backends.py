@@ -1,0 +1,85 @@
+"""Keyring backends for the tests (no test functions here).
+
+``LimitedKeyring`` behaves like Windows Credential Manager: a value over 2,560 bytes (UTF-16) is
+refused. Its entries live in a class-level dict, so a backend built by the CLI from
+``EREG_DESKTOP_KEYRING=test_secrets_backends:LimitedKeyring`` sees what the test stored.
+``FileLimitedKeyring`` keeps them in the JSON file named by ``EREG_TEST_KEYRING_FILE`` (outside
+the config dir), for CLI runs in subprocesses. Test-only: the app itself never stores secrets in
+a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keyring.backend
+import keyring.errors
+
+WINDOWS_LIMIT_BYTES = 2560
+
+
+class TooLong(keyring.errors.PasswordSetError):
+    pass
+
+
+class LimitedKeyring(keyring.backend.KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+    entries: dict[tuple[str, str], str] = {}  # shared on purpose, see above
+    writes: list[tuple[str, str, int]] = []
+
+    def _load(self) -> dict[tuple[str, str], str]:
+        return self.entries
+
+    def _save(self, entries: dict[tuple[str, str], str]) -> None:
+        pass
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        size = len(password.encode("utf-16-le"))
+        if size > WINDOWS_LIMIT_BYTES:
+            raise TooLong(f"{size} bytes is over the {WINDOWS_LIMIT_BYTES}-byte limit")
+        self.writes.append((service, username, size))
+        entries = self._load()
+        entries[(service, username)] = password
+        self._save(entries)
+
+    def delete_password(self, service: str, username: str) -> None:
+        entries = self._load()
+        if (service, username) not in entries:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del entries[(service, username)]
+        self._save(entries)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.entries.clear()
+        cls.writes.clear()
+
+
+class FileLimitedKeyring(LimitedKeyring):
+    def _path(self) -> Path:
+        return Path(os.environ["EREG_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict[tuple[str, str], str]:
+        try:
+            raw = json.loads(self._path().read_text())
+        except FileNotFoundError:
+            return {}
+        return {(s, u): v for s, u, v in raw}
+
+    def _save(self, entries: dict[tuple[str, str], str]) -> None:
+        self._path().write_text(json.dumps([[s, u, v] for (s, u), v in entries.items()]))
+
+
+class BrokenKeyring(LimitedKeyring):
+    """Like a locked or absent Secret Service: every call fails."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
