@@ -46,16 +46,24 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inventory", metavar="FILE", help="use this inventory file")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; only ``command``'s module is imported to define its arguments.
+
+    argparse parses one subcommand per call, so the others need only their name and help text:
+    a command's start-up never pays for the modules (paramiko, keyring) of the others.
+    """
     parser = _Parser(
         prog="ereg-desktop",
         description="Keep the eRegistrations systems running. With no command, opens the window.",
+        epilog="Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad input, "
+        "3 connection, authentication or host-key problems.",
     )
     _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _module(module).add_arguments(p)
+        if name == command:
+            _module(module).add_arguments(p)
     return parser
 
 
@@ -76,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = AppPaths.resolve(known.config_dir, known.inventory)
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
-    args = build_parser().parse_args(args_list)
+    command = next((a for a in rest if a in COMMANDS), None)
+    args = build_parser(command).parse_args(args_list)
     paths = AppPaths.resolve(args.config_dir, args.inventory)
     if args.command is None:
         build_parser().print_usage(sys.stderr)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import ENVIRONMENTS, Inventory
+from ereg_desktop.store.inventory_toml import inventory_data
 from ereg_desktop.store.paths import AppPaths
 
 
@@ -25,42 +26,12 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def inventory_json(inv: Inventory) -> dict[str, Any]:
-    return {
-        "operator": {"name": inv.operator.name, "github": inv.operator.github},
-        "servers": [
-            {
-                "id": s.id,
-                "host": s.host,
-                "port": s.port,
-                "user": s.user,
-                "admin": s.admin,
-                "monitoring_url": s.monitoring_url,
-            }
-            for s in inv.servers
-        ],
-        "systems": [
-            {
-                "name": sys_.name,
-                "owner": sys_.owner,
-                "repository": sys_.repository,
-                "timezone": sys_.timezone,
-                "low_traffic": sys_.low_traffic,
-                "deployments": [
-                    {
-                        "environment": d.environment,
-                        "server": d.server,
-                        "app": d.app,
-                        "url": d.url,
-                        "track": d.track,
-                        "track_type": d.track_type,
-                        "pinned": d.pinned,
-                    }
-                    for d in sys_.deployments
-                ],
-            }
-            for sys_ in inv.systems
-        ],
-    }
+    """The file's data (unknown fields included), each deployment also saying if it is pinned."""
+    data = inventory_data(inv)
+    for system, sys_data in zip(inv.systems, data["systems"], strict=True):
+        for dep, dep_data in zip(system.deployments, sys_data["deployments"], strict=True):
+            dep_data["pinned"] = dep.pinned
+    return data
 
 
 def inventory_text(inv: Inventory) -> str:

@@ -256,51 +256,87 @@ def _cross_check(r: _Reader, inv: Inventory) -> None:
             apps.setdefault(key, system.name)
 
 
+def inventory_data(inv: Inventory) -> dict[str, Any]:
+    """The inventory as plain data, unknown fields included (for TOML and for ``--json``)."""
+    return {
+        **inv.extra,
+        "operator": {
+            "name": inv.operator.name,
+            "github": inv.operator.github,
+            **inv.operator.extra,
+        },
+        "servers": [
+            {
+                "id": s.id,
+                "host": s.host,
+                "port": s.port,
+                "user": s.user,
+                "admin": s.admin,
+                "monitoring_url": s.monitoring_url,
+                **s.extra,
+            }
+            for s in inv.servers
+        ],
+        "systems": [
+            {
+                "name": s.name,
+                "owner": s.owner,
+                "repository": s.repository,
+                "timezone": s.timezone,
+                "low_traffic": s.low_traffic,
+                **s.extra,
+                "deployments": [
+                    {
+                        "environment": d.environment,
+                        "server": d.server,
+                        "app": d.app,
+                        "url": d.url,
+                        "track": d.track,
+                        "track_type": d.track_type,
+                        **d.extra,
+                    }
+                    for d in s.deployments
+                ],
+            }
+            for s in inv.systems
+        ],
+    }
+
+
 def dump_inventory(inv: Inventory) -> str:
-    """Serialise; unknown fields read from the file are written back."""
-    data: dict[str, Any] = {"format": FORMAT_VERSION, **inv.extra}
-    data["operator"] = {
-        "name": inv.operator.name,
-        "github": inv.operator.github,
-        **inv.operator.extra,
-    }
-    data["servers"] = [
-        {
-            "id": s.id,
-            "host": s.host,
-            "port": s.port,
-            "user": s.user,
-            "admin": s.admin,
-            "monitoring_url": s.monitoring_url,
-            **s.extra,
-        }
-        for s in inv.servers
-    ]
-    data["systems"] = [_dump_system(s) for s in inv.systems]
-    return tomli_w.dumps(data)
+    """Serialise in the layout people write by hand: one key per line, ``[[systems.deployments]]``
+    headers (tomli_w would inline them), so problems found later still point at a line."""
+    data = inventory_data(inv)
+    out = [_pair("format", FORMAT_VERSION)]
+    out += [_pair(k, v) for k, v in data.items() if k not in ("operator", "servers", "systems")]
+    out += ["", "[operator]", *(_pair(k, v) for k, v in data["operator"].items())]
+    for server in data["servers"]:
+        out += ["", "[[servers]]", *(_pair(k, v) for k, v in server.items())]
+    for system in data["systems"]:
+        deployments = system.pop("deployments")
+        if not system["low_traffic"]:
+            del system["low_traffic"]
+        out += ["", "[[systems]]", *(_pair(k, v) for k, v in system.items())]
+        for d in deployments:
+            if d["track_type"] == "branch":
+                del d["track_type"]
+            out += ["", "  [[systems.deployments]]", *("  " + _pair(k, v) for k, v in d.items())]
+    return "\n".join(out) + "\n"
 
 
-def _dump_system(s: System) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": s.name,
-        "owner": s.owner,
-        "repository": s.repository,
-        "timezone": s.timezone,
-    }
-    if s.low_traffic:
-        out["low_traffic"] = s.low_traffic
-    out.update(s.extra)
-    out["deployments"] = []
-    for d in s.deployments:
-        dd: dict[str, Any] = {
-            "environment": d.environment,
-            "server": d.server,
-            "app": d.app,
-            "url": d.url,
-            "track": d.track,
-        }
-        if d.track_type != "branch":
-            dd["track_type"] = d.track_type
-        dd.update(d.extra)
-        out["deployments"].append(dd)
-    return out
+def _pair(key: str, value: Any) -> str:
+    return f"{_key(key)} = {_value(value)}"
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _value(key)
+
+
+def _value(value: Any) -> str:
+    """One TOML value on one line: tables inline, so every key stays under its own header."""
+    if isinstance(value, dict):
+        inner = ", ".join(_pair(k, v) for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split(" = ", 1)[1].rstrip("\n")

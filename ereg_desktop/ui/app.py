@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.paths import AppPaths
+from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
 
 # Set by tests/bench/bench_startup.py: print the time of the first paint, then quit.
@@ -58,10 +59,16 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     app.setOrganizationName("eRegistrations")
     ctx = AppContext.for_gui(paths)
     window = MainWindow(ctx)
+    # Polls start after the first paint, on workers: paramiko and keyring load off the start-up path.
+    live = LiveStatus(window, ctx)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):
         window.installEventFilter(FirstPaintReporter(app))
+    else:
+        live.start_after_first_paint()
     window.show()
     try:
         return app.exec()
     finally:
+        live.shutdown()
         QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)
+        live.close_connections()

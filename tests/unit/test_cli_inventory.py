@@ -101,3 +101,27 @@ def test_cli_imports_no_qt(tmp_path: Path) -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
+    """Start-up of one command never pays for another's imports (paramiko is ~0.3 s)."""
+    code = (
+        "import sys; from ereg_desktop.cli import main; "
+        f"main(['--config-dir', {str(tmp_path)!r}, 'inventory']); "
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('paramiko', 'keyring', 'cryptography', 'github', 'sqlite3')"
+        " or m.startswith('ereg_desktop.commands.') and m != 'ereg_desktop.commands.inventory'];"
+        "assert not heavy, heavy"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_help_lists_every_command_and_exit_codes() -> None:
+    from ereg_desktop.cli import COMMANDS
+
+    r = cli("--help")
+    assert r.returncode == 0
+    for name in COMMANDS:
+        assert f"    {name}" in r.stdout
+    assert "3\nconnection" in r.stdout or "3 connection" in r.stdout
