@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.paths import AppPaths
-from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
 
 # Set by tests/bench/bench_startup.py: print the time of the first paint, then quit.
@@ -37,6 +38,20 @@ class FirstPaintReporter(QObject):
         return False
 
 
+class AfterFirstPaint(QObject):
+    """Runs ``then`` once, on the event-loop turn after the watched widget's first paint."""
+
+    def __init__(self, then: Callable[[], object]) -> None:
+        super().__init__()
+        self._then = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
 def _no_display() -> bool:
     """Without a display Qt's xcb plugin aborts the whole process; say so in words instead."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
@@ -59,16 +74,27 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     app.setOrganizationName("eRegistrations")
     ctx = AppContext.for_gui(paths)
     window = MainWindow(ctx)
-    # Polls start after the first paint, on workers: paramiko and keyring load off the start-up path.
-    live = LiveStatus(window, ctx)
+    # Live status is built after the first paint and polls on workers: its module, paramiko and
+    # keyring all load off the start-up path.
+    live: list[Any] = []
+
+    def start_live_status() -> None:
+        from ereg_desktop.ui.live_status import LiveStatus
+
+        live.append(LiveStatus(window, ctx))
+        live[0].start()
+
+    after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):
         window.installEventFilter(FirstPaintReporter(app))
     else:
-        live.start_after_first_paint()
+        window.installEventFilter(after_paint)
     window.show()
     try:
         return app.exec()
     finally:
-        live.shutdown()
+        for controller in live:
+            controller.shutdown()
         QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)
-        live.close_connections()
+        for controller in live:
+            controller.close_connections()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QUrl
+from PySide6.QtCore import QModelIndex, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from ereg_desktop import __version__
 from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
+from ereg_desktop.ui.deploy_actions import DeploymentActions
 from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def open_in_browser(url: str) -> bool:
 
 
 class MainWindow(QMainWindow):
+    inventory_reloaded = Signal()  # after Reload inventory / a saved edit: live status re-reads it
+
     def __init__(
         self, ctx: AppContext, open_url: UrlOpener = open_in_browser, parent: QWidget | None = None
     ) -> None:
@@ -106,7 +109,8 @@ class MainWindow(QMainWindow):
         self.edit_inventory_action = QAction("Edit inventory\u2026", self)
         self.edit_inventory_action.triggered.connect(self.edit_inventory)
         self.reload_action = QAction("Reload inventory", self)
-        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        # F5 is Refresh status (ui/live_status.py); reloading the file is rarer
+        self.reload_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.reload_action.triggered.connect(self.reload_inventory)
         self.about_action = QAction("About ereg-desktop", self)
         self.about_action.triggered.connect(self.show_about)
@@ -121,15 +125,22 @@ class MainWindow(QMainWindow):
         systems.addAction(quit_action)
         inventory = menus.addMenu("&Inventory")
         inventory.addActions([self.edit_inventory_action, self.reload_action])
+        # filled by the live status (ui/live_status.py): Refresh, interval, SSH key
+        self.view_menu = menus.addMenu("&View")
+        self.server_menu = menus.addMenu("Se&rver")
+        self.deployment_menu = menus.addMenu("&Deployment")  # filled by ui/deploy_actions.py
         menus.addMenu("&Help").addAction(self.about_action)
 
-        toolbar = QToolBar("Main")
+        self.toolbar = toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.addActions([self.open_url_action, self.monitoring_action])
         toolbar.addSeparator()
         toolbar.addActions([self.edit_inventory_action, self.reload_action])
         self.addToolBar(toolbar)
+        # Restart, Stop, Start, Update…, History on the selected deployment
+        self.deployment = DeploymentActions(self, self.ctx)
+        self.deployment.install(self.deployment_menu, toolbar)
 
     def _show_servers(self) -> None:
         for label in self._server_labels.values():
@@ -140,7 +151,8 @@ class MainWindow(QMainWindow):
             label = QLabel()
             label.setToolTip(server.label)
             self._server_labels[server.id] = label
-            self.statusBar().addWidget(label)
+            # permanent: a passing message (a crash alert) must not hide the servers' states
+            self.statusBar().addPermanentWidget(label)
             self.set_server_state(server.id, "not connected yet")
 
     @property
@@ -240,6 +252,7 @@ class MainWindow(QMainWindow):
         self._selection_changed()
         if loaded.problem is None:
             self.statusBar().showMessage("Inventory reloaded", 4000)
+        self.inventory_reloaded.emit()
 
     def show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -257,11 +270,16 @@ class MainWindow(QMainWindow):
 
     def apply_status(self, status: ServerStatus) -> None:
         self.model.apply_status(status)
+        self.deployment.status_applied(status)  # a (re)connected server: re-attach to its jobs
 
-    def set_server_state(self, server_id: str, text: str) -> None:
+    def set_server_state(self, server_id: str, text: str, detail: str = "") -> None:
+        """``text`` in the status bar; ``detail`` (the whole reason) in its tooltip."""
         label = self._server_labels.get(server_id)
         if label is not None:
             label.setText(f"{server_id}: {text}")
+            server = self.ctx.inventory.server(server_id)
+            where = server.label if server is not None else server_id
+            label.setToolTip(f"{where}\n{detail}" if detail else where)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -273,3 +291,4 @@ class MainWindow(QMainWindow):
         row = self.selected_row()
         self.open_url_action.setEnabled(bool(row is not None and row.url))
         self.monitoring_action.setEnabled(self.monitoring_server() is not None)
+        self.deployment.selection_changed(row.ref if row is not None else None)

@@ -69,8 +69,9 @@ def test_duplicate_app_is_reported_and_nothing_is_written(qtbot, ctx, dialog):
     assert dialog.isVisible()  # stays open: nothing typed is lost
     assert dialog.problems_label.isVisible()
     problems = dialog.problems_label.text()
-    assert "System 'Copy', production deployment gt: app 'gt' on server 'unctad' is listed twice (Guatemala and Copy)" in (
-        problems
+    assert (
+        "System 'Copy', production deployment gt: app 'gt' on server 'unctad' is listed twice (Guatemala and Copy)"
+        in (problems)
     )
     assert path.read_bytes() == before
     assert dialog.name_edit.text() == "Copy"

@@ -110,3 +110,51 @@ def test_stale_lock() -> None:
     assert lock.is_stale(old, None, datetime(2020, 1, 1, 1, 0, tzinfo=UTC))
     bound = lock.LockOwner("A", "m", 1, "2020-01-01T00:00:00+00:00", "t", job="j")
     assert lock.is_stale(bound, False, now) and not lock.is_stale(bound, True, now)
+
+
+def test_prune_keeps_newest_and_never_open_jobs(tmp_path: object) -> None:
+    from pathlib import Path
+
+    home = Path(str(tmp_path))
+    root = home / jobs.JOBS_DIR
+    ids = [f"2026010{i}T000000Z-gt-00000{i}" for i in range(1, 7)]
+    for i, job_id in enumerate(ids):
+        d = root / job_id
+        d.mkdir(parents=True)
+        (d / "exit").write_text("0\n")
+        if i != 0:  # the oldest was never recorded: somebody's unfinished business
+            (d / "audited").touch()
+    other = root / "20260101T000000Z-gt-dev-aaaaaa"  # another app whose name starts with gt
+    other.mkdir()
+    (other / "exit").write_text("0\n")
+    (other / "audited").touch()
+    cmd = jobs.prune_command("gt", keep=2)
+    assert "rm -rf" in cmd.argv[2] and "audited" in cmd.argv[2]
+    assert _bash(cmd, str(home)).returncode == 0
+    left = sorted(p.name for p in root.iterdir())
+    assert left == sorted([ids[0], ids[4], ids[5], other.name])
+
+
+def test_poll_long_waits_on_the_server_and_returns_at_the_end(tmp_path: object) -> None:
+    from pathlib import Path
+
+    home = Path(str(tmp_path))
+    job_id = "20260101T000000Z-gt-abcdef"
+    d = home / jobs.JOBS_DIR / job_id
+    d.mkdir(parents=True)
+    (d / "log").write_text("hello\n")
+    (d / "exit").write_text("3\n")
+    assert "sleep 0.05" in jobs.poll_command(job_id, 0, wait_s=0.5).argv[2]
+    assert "sleep" not in jobs.poll_command(job_id, 0).argv[2]
+    out = _bash(jobs.poll_command(job_id, 6, wait_s=5), str(home))  # ended: no wait at all
+    poll = jobs.parse_poll(out.stdout, 6)
+    assert poll.state == jobs.JobState(jobs.FINISHED, 3) and poll.text == ""
+
+
+def test_audit_append_runs_housekeeping_in_the_same_round_trip() -> None:
+    rec = audit.AuditRecord("deploy", "gt", "s", "production", "Ann", "pc", "2026-01-01")
+    body = audit.append_command(
+        rec, "20260101T000000Z-gt-abcdef", jobs.prune_command("gt", 5)
+    ).argv[2]
+    assert body.index(">> .ereg-desktop/audit.jsonl") < body.index("head -n -5")
+    assert body.rstrip().endswith("|| true")  # a failed prune never fails the record

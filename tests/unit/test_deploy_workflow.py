@@ -9,7 +9,7 @@ import pytest
 
 from ereg_desktop.services.deploy.actions import WriteGuard, WriteRefused, prepare
 from ereg_desktop.services.deploy.preflight import Concern, concerns, update_refusal
-from ereg_desktop.services.deploy.verify import parse_jlist, wait_stable
+from ereg_desktop.services.deploy.verify import wait_stable
 from ereg_desktop.services.deploy.workflow import Block, DeployRun, Outcome
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
@@ -89,11 +89,36 @@ def test_pinned_and_reason_block_before_touching_the_server(tmp_path: object) ->
         assert result.record.result == "blocked"
 
 
-def test_parse_jlist_whitelist() -> None:
-    out = '[PM2] Spawning\n[{"name":"gt","pid":5,"pm2_env":{"status":"online","restart_time":2,"SECRET":"x"}}]\n'
-    apps = parse_jlist(out)
-    assert apps["gt"] == AppStatus("gt", "online", pid=5, restarts=2)
-    assert "SECRET" not in repr(apps)
+def test_probe_uses_the_whitelisting_parser_and_the_server_clock() -> None:
+    from ereg_desktop.services.deploy.verify import Pm2Probe, jlist_command
+
+    out = (
+        "[PM2] Spawning\n"
+        '[{"name":"gt","pid":5,"pm2_env":{"status":"online","restart_time":2,'
+        '"pm_uptime":998000,"SECRET":"x"}}]\n@@ereg-desktop:now 1000.5\n'
+    )
+
+    class Shell:
+        def run(self, argv: object, *, timeout: float) -> object:
+            assert argv == jlist_command().argv
+            return type("R", (), {"exit_code": 0, "stdout": out, "stderr": "", "duration": 0})()
+
+    st = Pm2Probe(Shell(), "s").app_status("gt")  # type: ignore[arg-type]
+    assert st is not None and st.status == "online" and st.pid == 5 and st.restarts == 2
+    assert st.uptime_s == 2.5  # from the server's clock, not the desktop's
+    assert "SECRET" not in repr(st)
+
+
+def test_wait_stable_counts_pm2_uptime() -> None:
+    t = [0.0]
+
+    class Probe:
+        def app_status(self, app: str) -> AppStatus | None:
+            return AppStatus(app, "online", restarts=3, uptime_s=2.0)
+
+    check = wait_stable(Probe(), "gt", settle_s=1.0, deadline_s=10, clock=lambda: t[0],
+                        sleep=lambda s: None)  # fmt: skip
+    assert check.ok and t[0] == 0.0  # one sample: already online for longer than the settle
 
 
 def test_wait_stable_resets_on_restart() -> None:
@@ -110,7 +135,8 @@ def test_wait_stable_resets_on_restart() -> None:
 
     check = wait_stable(Probe(), "gt", settle_s=1.0, deadline_s=10, interval_s=0.5,
                         clock=lambda: t[0], sleep=sleep)  # fmt: skip
-    assert check.ok and check.restarts == 1 and t[0] == 1.5
+    # 0: online (r0) → sleeps to the settle end; 1.0: restarted (r1), counts again; 2.0: stable
+    assert check.ok and check.restarts == 1 and t[0] == 2.0
 
 
 def test_history_roundtrip(tmp_path: object) -> None:

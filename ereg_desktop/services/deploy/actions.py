@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from ereg_desktop.errors import EregError
 from ereg_desktop.services.deploy.audit import AuditRecord, StepRecord
 from ereg_desktop.services.deploy.audit import append as audit_append
-from ereg_desktop.services.deploy.lock import LockHeld, ServerLock
+from ereg_desktop.services.deploy.lock import ServerLock
 from ereg_desktop.services.deploy.log_text import clean_line
 from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, pm2_action
 from ereg_desktop.services.deploy.verify import ONLINE, AppProbe, Pm2Probe
@@ -119,13 +119,11 @@ def run_action(
     kind: str | None = None,
 ) -> ActionResult:
     plan = prepare(ref, verb)
-    probe = probe or Pm2Probe(shell)
+    probe = probe or Pm2Probe(shell, ref.server.id)
     started = datetime.now(UTC)
     with guard.hold(ref.server.id, ref.app, f"a {verb}"):
         if check_server_lock:
-            holder = ServerLock(shell, ref.app).holder()
-            if holder is not None:
-                raise LockHeld(ref.app, holder)
+            ServerLock(shell, ref.app).check_free()
         t0 = time.monotonic()
         res = plan.command.run(shell)
         seconds = time.monotonic() - t0

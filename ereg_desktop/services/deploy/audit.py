@@ -69,8 +69,12 @@ class AuditRecord:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def append_command(record: AuditRecord, job_done: str | None = None) -> RemoteCommand:
-    """One ``printf >>`` of one line; optionally mark the job whose outcome this records."""
+def append_command(
+    record: AuditRecord, job_done: str | None = None, then: RemoteCommand | None = None
+) -> RemoteCommand:
+    """One ``printf >>`` of one line; optionally mark the job whose outcome this records, and
+    run ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
+    not fail the record."""
     check_app(record.app)
     lines = [
         "set -e",
@@ -80,6 +84,8 @@ def append_command(record: AuditRecord, job_done: str | None = None) -> RemoteCo
     ]
     if job_done:
         lines.append(mark_audited_command(job_done).argv[2])
+    if then is not None:
+        lines.append(f"{sh(*then.argv)} >/dev/null 2>&1 || true")
     return script(f"audit {record.app}", lines, timeout=30)
 
 
@@ -89,8 +95,13 @@ def tail_command(lines: int = 200) -> RemoteCommand:
     )
 
 
-def append(shell: Shell, record: AuditRecord, job_done: str | None = None) -> None:
-    cmd = append_command(record, job_done)
+def append(
+    shell: Shell,
+    record: AuditRecord,
+    job_done: str | None = None,
+    then: RemoteCommand | None = None,
+) -> None:
+    cmd = append_command(record, job_done, then)
     res = cmd.run(shell)
     if res.exit_code != 0:
         raise OperationFailed(f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ereg_desktop.errors import OperationFailed
+from ereg_desktop.errors import ConnectionProblem, OperationFailed
 from ereg_desktop.services.deploy.steps import (
     STATE_DIR,
     RemoteCommand,
@@ -144,14 +144,28 @@ def start_command(record: JobRecord) -> RemoteCommand:
     )
 
 
-def poll_command(job_id: str, offset: int) -> RemoteCommand:
+def poll_command(job_id: str, offset: int, wait_s: float = 0.0) -> RemoteCommand:
+    """The job's state and its log from ``offset``. With ``wait_s``, first wait on the server (in
+    50 ms steps) up to that long until the log grows or the job ends: a long poll, so the desktop
+    learns of the end at once instead of after its own sleep."""
     d = _job_dir(job_id)
     offset = max(0, int(offset))
+    steps = max(0, round(float(wait_s) / 0.05))
+    wait = (
+        [
+            f"i=0; while [ $i -lt {steps} ] && [ ! -f {sh(d + '/exit')} ] && "
+            f'[ "$(wc -c < {sh(d + "/log")} 2>/dev/null || echo 0)" -le {offset} ]; '
+            "do sleep 0.05; i=$((i+1)); done"
+        ]
+        if steps
+        else []
+    )
     return script(
         f"follow job {job_id}",
         [
             "cd",
             f"if [ ! -d {sh(d)} ]; then echo missing; exit 0; fi",
+            *wait,
             _state_shell(d),
             'echo "$s"',
             f"size=$(wc -c < {sh(d + '/log')} 2>/dev/null || echo 0)",
@@ -175,6 +189,28 @@ def list_command() -> RemoteCommand:
             "else s=lost; fi",
             '  if [ -f "$d/audited" ]; then a=audited; else a=open; fi',
             '  printf \'%s\\t%s\\t%s\\n\' "$s" "$a" "$(tr -d \'\\n\' < "$d/job.json")"',
+            "done",
+        ],
+        timeout=30,
+    )
+
+
+def prune_command(app: str, keep: int) -> RemoteCommand:
+    """Remove all but the newest ``keep`` job folders of ``app``; only ended, recorded ones (a
+    running or unrecorded job is somebody's unfinished business). Ids start with the UTC time,
+    so the name order is the age order."""
+    app = check_app(app)
+    keep = max(1, int(keep))
+    return script(
+        f"prune old jobs of {app}",
+        [
+            "cd",
+            # ID = 16-char UTC stamp, '-', APP, '-', 6 hex: the app is exactly the middle part
+            f"for d in {sh(JOBS_DIR)}/*-{sh(app)}-*; do",
+            '  n=${d##*/}; [ -d "$d" ] && [ "${n:17:${#n}-24}" = ' + sh(app) + ' ] && echo "$d"',
+            f"done | sort | head -n -{keep} |",
+            "while IFS= read -r d; do",
+            '  if [ -f "$d/exit" ] && [ -f "$d/audited" ]; then rm -rf -- "$d"; fi',
             "done",
         ],
         timeout=30,
@@ -245,8 +281,19 @@ class ServerJobs:
         self._run(start_command(record))
         return record
 
-    def poll(self, job_id: str, offset: int) -> JobPoll:
-        return parse_poll(self._run(poll_command(job_id, offset)), offset)
+    def poll(self, job_id: str, offset: int, wait_s: float = 0.0) -> JobPoll:
+        cmd = poll_command(job_id, offset, wait_s)
+        res = cmd.run(self.shell)
+        if res.exit_code == -1:  # no exit status: the session was cut while the poll waited
+            raise ConnectionProblem(f"{cmd.title}: the connection dropped during the poll")
+        if res.exit_code != 0:
+            raise OperationFailed(
+                f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
+            )
+        return parse_poll(res.stdout, offset)
+
+    def prune(self, app: str, keep: int) -> None:
+        self._run(prune_command(app, keep))
 
     def listing(self, app: str | None = None) -> list[JobListing]:
         jobs = parse_list(self._run(list_command()))

@@ -240,6 +240,24 @@ class ServerLock:
         verdict, holder = self._run(read_command(self.app))
         return holder if verdict == "held" else None
 
+    def explain(self, held: LockHeld) -> LockHeld:
+        """``held`` with ``stale`` filled in: is the holder's job still running on the server?"""
+        job_running: bool | None = None
+        if held.holder is not None and held.holder.job is not None:
+            from ereg_desktop.services.deploy.jobs import RUNNING, ServerJobs
+
+            try:
+                job_running = ServerJobs(self.shell).poll(held.holder.job, 0).state.state == RUNNING
+            except (EregError, ValueError):
+                job_running = None
+        return LockHeld(self.app, held.holder, is_stale(held.holder, job_running))
+
+    def check_free(self) -> None:
+        """Raise :class:`LockHeld` (with ``stale`` known) when anyone holds the app's lock."""
+        holder = self.holder()
+        if holder is not None:
+            raise self.explain(LockHeld(self.app, holder))
+
     def break_stale(self, confirmed_holder: LockOwner) -> bool:
         verdict, _ = self._run(break_command(self.app, confirmed_holder.token))
         return verdict in ("released", "gone")

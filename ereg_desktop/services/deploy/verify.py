@@ -6,7 +6,7 @@ The pm2 state is read from ``pm2 jlist`` through a whitelist: only name, status,
 
 from __future__ import annotations
 
-import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ereg_desktop.services.deploy.steps import RemoteCommand, Shell
+from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, script
+from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
 from ereg_desktop.services.status import AppStatus
 
 ONLINE = "online"
@@ -26,50 +28,47 @@ class AppProbe(Protocol):
     def app_status(self, app: str) -> AppStatus | None: ...
 
 
+# After the list, the server's clock (seconds since the epoch): pm2's ``pm_uptime`` is the
+# server's clock too, so the uptime is right even when the desktop's clock is off. The daemon is
+# asked at the end of ``pm2 jlist`` (after node's start-up), so ``date`` right after it is close.
+# jlist ends its JSON without a newline: the mark starts with one.
+_CLOCK_MARK = "@@ereg-desktop:now "
+
+
 def jlist_command() -> RemoteCommand:
-    return RemoteCommand("pm2 jlist", ("pm2", "jlist"), timeout=30)
+    return script(
+        "pm2 jlist", ["pm2 jlist", f"printf '\\n{_CLOCK_MARK}%s\\n' \"$(date +%s.%N)\""], 30
+    )
 
 
-def parse_jlist(stdout: str) -> dict[str, AppStatus]:
-    """Whitelisted fields of every app. The JSON is the last line that is a list (pm2 may print
-    a daemon banner before it)."""
-    payload: Any = None
-    for line in reversed(stdout.splitlines()):
-        s = line.strip()
-        if s == "[]" or s.startswith("[{"):
-            payload = json.loads(s)
-            break
-    if payload is None:
-        raise ValueError("pm2 jlist printed no process list")
-    apps: dict[str, AppStatus] = {}
-    for proc in payload:
-        env = proc.get("pm2_env") or {}
-        name = str(proc.get("name", ""))
-        status = str(env.get("status", "unknown"))
-        restarts = int(env.get("restart_time") or 0)
-        pid = int(proc.get("pid") or 0) or None
-        prev = apps.get(name)
-        if prev is not None:  # cluster: worst status wins, restarts add up
-            status = prev.status if prev.status != ONLINE else status
-            restarts += prev.restarts
-            pid = prev.pid
-        apps[name] = AppStatus(app=name, status=status, pid=pid, restarts=restarts)
-    return apps
+def server_now(stdout: str, fallback: float) -> float:
+    for line in stdout.splitlines():
+        if line.startswith(_CLOCK_MARK):
+            try:
+                return float(line[len(_CLOCK_MARK) :].strip())
+            except ValueError:
+                break
+    return fallback
 
 
 class Pm2Probe:
-    """:class:`AppProbe` over a :class:`Shell`, one ``pm2 jlist`` per call."""
+    """:class:`AppProbe` over a :class:`Shell`, one ``pm2 jlist`` per call, parsed by the one
+    whitelisting parser (:func:`ereg_desktop.services.pm2_parse.parse_jlist`)."""
 
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Shell, server_id: str = "server") -> None:
         self.shell = shell
+        self.server_id = server_id
 
     def app_status(self, app: str) -> AppStatus | None:
         res = jlist_command().run(self.shell)
+        if res.exit_code == -1:  # no exit status: the session was cut, pm2 was not asked
+            raise ConnectionProblem("pm2 jlist: the connection dropped")
         if res.exit_code != 0:
             return None
         try:
-            return parse_jlist(res.stdout).get(app)
-        except ValueError:
+            now = server_now(res.stdout, time.time())
+            return parse_jlist(res.stdout, self.server_id, now).apps.get(app)
+        except Pm2OutputError:
             return None
 
 
@@ -95,8 +94,11 @@ def wait_stable(
 ) -> Pm2Check:
     """Online with an unchanged restart count for ``settle_s``, within ``deadline_s``.
 
-    ``online_since`` = (``clock()`` time, restart count) when the app was already seen coming
-    online (while following the job): the settle time counts from then if nothing restarted.
+    pm2's own start time counts: a sample with ``uptime_s`` (from ``pm_uptime``, which every
+    restart resets) has been online that long already, so a process started during the job is
+    not waited for a second time. ``online_since`` = (``clock()`` time, restart count) when the
+    app was already seen coming online; without either, the settle time counts from the first
+    online sample.
     """
     end = clock() + deadline_s
     stable_since: float | None = online_since[0] if online_since else None
@@ -107,11 +109,17 @@ def wait_stable(
         now = clock()
         if on_sample:
             on_sample(last)
+        wait = interval_s
         if last is not None and last.status == ONLINE:
             if restarts is None or last.restarts != restarts or stable_since is None:
                 restarts, stable_since = last.restarts, now
+            if last.uptime_s is not None:
+                stable_since = min(stable_since, now - last.uptime_s)
             if now - stable_since >= settle_s:
                 return Pm2Check(True, ONLINE, last.restarts, f"online, stable for {settle_s:g} s")
+            # Straight to the end of the settle time: a restart meanwhile shows in that sample
+            # (a new restart count, a shorter uptime), so sampling in between adds nothing.
+            wait = settle_s - (now - stable_since)
         else:
             stable_since = None
         if now >= end:
@@ -122,7 +130,7 @@ def wait_stable(
                 else f"{status} after {deadline_s:g} s"
             )
             return Pm2Check(False, status, last.restarts if last else 0, msg)
-        sleep(interval_s)
+        sleep(max(0.01, wait))
 
 
 @dataclass(frozen=True)
@@ -159,3 +167,29 @@ def check_url(url: str, *, timeout_s: float = 10.0, tries_s: float = 10.0) -> Ur
             what = f"HTTP {status}" if status is not None else f"no answer ({problem})"
             return UrlCheck(url, False, status, took, f"{what} from {url}")
         time.sleep(0.2)
+
+
+class UrlCheckInBackground:
+    """Runs a URL check on its own thread, beside the pm2 settle wait (both only wait)."""
+
+    def __init__(self, check: Callable[[], Any]) -> None:
+        self._check = check
+        self._result: Any = None
+        self._done = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="verify-url", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._check()
+            self._done = True
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> Any:
+        """The checker's answer (a :class:`UrlCheck` for :func:`check_url`), once it is done."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result

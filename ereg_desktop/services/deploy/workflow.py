@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,7 +42,7 @@ from ereg_desktop.services.deploy.events import (
     StepState,
 )
 from ereg_desktop.services.deploy.inspect import Inspection, current_head, inspect
-from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, ServerJobs
+from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, ServerJobs, prune_command
 from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, ServerLock
 from ereg_desktop.services.deploy.log_text import LogLines
 from ereg_desktop.services.deploy.preflight import (
@@ -51,7 +52,14 @@ from ereg_desktop.services.deploy.preflight import (
     update_refusal,
 )
 from ereg_desktop.services.deploy.steps import Shell, pm2_deploy
-from ereg_desktop.services.deploy.verify import ONLINE, AppProbe, Pm2Probe, check_url, wait_stable
+from ereg_desktop.services.deploy.verify import (
+    ONLINE,
+    AppProbe,
+    Pm2Probe,
+    UrlCheckInBackground,
+    check_url,
+    wait_stable,
+)
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
@@ -88,6 +96,7 @@ class DeploySettings:
     reconnect_for_s: float = 600.0  # keep retrying a lost connection this long, then detach
     url_tries_s: float = 15.0
     check_url: bool = True
+    keep_jobs: int = 10  # job folders kept per app on the server; older finished ones are pruned
 
 
 @dataclass
@@ -102,6 +111,7 @@ class DeployResult:
     downtime_s: float | None = None
     log_tail: list[str] = field(default_factory=list)
     lock_holder: LockOwner | None = None
+    lock_stale: bool = False  # the holder's job is gone: the lock may be broken after confirming
 
     @property
     def ok(self) -> bool:
@@ -192,7 +202,7 @@ class DeployRun:
         self.operator = operator
         self.guard = guard
         self.reasons = {k: v.strip() for k, v in (reasons or {}).items() if v.strip()}
-        self.probe = probe or Pm2Probe(shell)
+        self.probe = probe or Pm2Probe(shell, ref.server.id)
         self.history = history
         self.settings = settings or DeploySettings()
         self.machine = machine or socket.gethostname()
@@ -350,7 +360,8 @@ class DeployRun:
         try:
             self.lock.acquire(owner)
         except LockHeld as held:
-            self._lock_holder = held.holder
+            held = self.lock.explain(held)
+            self._lock_holder, self._lock_stale = held.holder, held.stale
             raise _Stop(Outcome.BLOCKED, str(held), Block.LOCK_HELD) from None
         self._log(Step.PREFLIGHT, f"locked {self.ref.app} on {self.ref.server.label}")
         return "locked" + (f"; reasons: {len(notes)} recorded" if notes else "")
@@ -415,9 +426,8 @@ class DeployRun:
         }
 
     def _deploy(self) -> str:
-        assert self._downtime is not None
-        before = self.probe.app_status(self.ref.app)
-        self._downtime.sample(before, time.time())
+        # No pm2 read before the job: the first poll of the job samples the app (still online
+        # while pm2-deploy pulls), and a read here would add a node start-up to the update.
         if self._reattach is not None:
             self._job = self._reattach.record
             self._emit(JobStarted(self._job.id, reattached=True))
@@ -434,6 +444,16 @@ class DeployRun:
         assert self._downtime is not None
         lines = LogLines()
         offset = 0
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-pm2")
+        try:
+            return self._follow_loop(job, lines, offset, pool)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _follow_loop(
+        self, job: JobRecord, lines: LogLines, offset: int, pool: ThreadPoolExecutor
+    ) -> str:
+        assert self._downtime is not None
         lost_since: float | None = None
         progress = ""
         while True:
@@ -443,8 +463,13 @@ class DeployRun:
                     f"Detached: server job {job.id} goes on; re-attach to see its outcome.",
                 )
             try:
-                status = self.probe.app_status(self.ref.app)
-                poll = self.jobs.poll(job.id, offset)  # last: its exit state is the freshest
+                # pm2's state is read beside the job poll (two channels of one connection); the
+                # poll waits on the server up to poll_interval_s for output or the job's end,
+                # so the end is seen within ~50 ms rather than after a client-side sleep.
+                reading = pool.submit(self.probe.app_status, self.ref.app)
+                poll = self.jobs.poll(job.id, offset, wait_s=self.settings.poll_interval_s)
+                # Once the job has ended, Verify reads pm2 at once: no need to wait for this read.
+                status = reading.result() if not poll.state.over or reading.done() else None
             except ConnectionProblem as exc:
                 now = time.monotonic()
                 if lost_since is None:
@@ -464,7 +489,8 @@ class DeployRun:
             offset = poll.offset
             for line in lines.feed(poll.text):
                 self._log(Step.DEPLOY, line)
-            self._downtime.sample(status, time.time())
+            if status is not None or not poll.state.over:
+                self._downtime.sample(status, time.time())
             if lines.partial != progress:
                 progress = lines.partial
                 self._emit(StepProgress(Step.DEPLOY, progress))
@@ -472,7 +498,6 @@ class DeployRun:
                 for line in lines.flush():
                     self._log(Step.DEPLOY, line)
                 break
-            self._detach.wait(self.settings.poll_interval_s)
         st = poll.state
         if st.state == "finished" and st.exit_code == 0:
             return f"pm2-deploy {self.ref.app} finished (exit 0)"
@@ -486,6 +511,14 @@ class DeployRun:
     def _verify(self) -> str:
         assert self._downtime is not None
         dt = self._downtime
+        url = self.ref.deployment.url
+        url_check: UrlCheckInBackground | None = None
+        if url and self.settings.check_url:
+            # Beside the settle wait: both only wait, so the URL costs no time of its own.
+            checker = self.url_checker or (
+                lambda u: check_url(u, tries_s=self.settings.url_tries_s)
+            )
+            url_check = UrlCheckInBackground(lambda: checker(url))
         check = wait_stable(
             self.probe,
             self.ref.app,
@@ -506,13 +539,9 @@ class DeployRun:
                 f"{self.ref.app} runs but HEAD {head[:8]} is not origin/"
                 f"{self.ref.deployment.track} ({target[:8]}).",
             )
-        url = self.ref.deployment.url
         url_note = ""
-        if url and self.settings.check_url:
-            checker = self.url_checker or (
-                lambda u: check_url(u, tries_s=self.settings.url_tries_s)
-            )
-            answer = checker(url)
+        if url_check is not None:
+            answer = url_check.result()
             self._log(Step.VERIFY, f"URL: {answer.message}")
             if not answer.ok:
                 raise _Stop(Outcome.FAILED, f"{self.ref.app} is online in pm2 but {answer.message}")
@@ -572,8 +601,9 @@ class DeployRun:
         r.steps = list(self._steps)
         if record and not detached:
             job_done = self._job.id if self._job is not None else None
+            prune = prune_command(self.ref.app, self.settings.keep_jobs) if job_done else None
             try:
-                audit.append(self.shell, r, job_done)
+                audit.append(self.shell, r, job_done, then=prune)
             except EregError as exc:
                 notes.append(f"the server audit record could not be written: {exc}")
         if record and self.history is not None and not detached:
@@ -597,6 +627,7 @@ class DeployRun:
             downtime_s=downtime,
             log_tail=list(self._log_tail),
             lock_holder=getattr(self, "_lock_holder", None),
+            lock_stale=getattr(self, "_lock_stale", False),
         )
         self._emit(Finished(self.result))
         return self.result

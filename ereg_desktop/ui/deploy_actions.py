@@ -1,0 +1,433 @@
+"""The Deployment menu: Restart, Stop, Start, Update… and History on the selected deployment.
+
+Every remote call runs on a worker. The flow of each write: confirmation (production unmistakable)
+→ preflight reasons (update) → the work on a worker → the outcome shown and the status refreshed.
+It also re-attaches to server jobs nobody has recorded yet, when a server (re)connects.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar
+
+from ereg_desktop.context import AppContext
+from ereg_desktop.store.inventory import DeploymentRef, Server
+from ereg_desktop.ui.tasks import run_task
+
+if TYPE_CHECKING:
+    from ereg_desktop.remote.command import Result
+    from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard
+    from ereg_desktop.services.deploy.jobs import JobListing
+    from ereg_desktop.services.deploy.lock import LockOwner
+    from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
+    from ereg_desktop.services.deploy.workflow import DeployResult, DeploySettings
+    from ereg_desktop.services.status import ServerStatus
+    from ereg_desktop.ui.deploy_dialog import DeployDialog
+    from ereg_desktop.ui.history_view import HistoryView
+    from ereg_desktop.ui.notify import Notifier
+
+VERBS = ("restart", "stop", "start")
+
+
+class PooledShell:
+    """A :class:`~ereg_desktop.services.deploy.steps.Shell` on the shared connection pool,
+    which is built on first use (on the worker thread that first runs a command) when live status
+    has not built it yet."""
+
+    def __init__(self, ctx: AppContext, server: Server) -> None:
+        self.ctx = ctx
+        self.server = server
+
+    def run(self, argv: Sequence[str], *, timeout: float) -> Result:
+        return pool_of(self.ctx).run(self.server, argv, timeout)
+
+
+def pool_of(ctx: AppContext) -> Any:
+    pool = ctx.services.get("pool")
+    if pool is not None:
+        return pool
+    with ctx.services.setdefault("pool_lock", threading.Lock()):
+        if ctx.services.get("pool") is None:
+            from ereg_desktop.services.monitor import attach
+
+            attach(ctx)
+        return ctx.services["pool"]
+
+
+class DeploymentActions(QObject):
+    """Owns the Deployment actions of ``window`` (a MainWindow) and the dialogs they open."""
+
+    def __init__(self, window: QMainWindow, ctx: AppContext) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ctx = ctx
+        ctx.services.setdefault("pool_lock", threading.Lock())
+        self.dialogs: list[DeployDialog] = []
+        self.history_view: HistoryView | None = None
+        self.pending: QObject | None = None  # the open confirmation/prompt/message (tests)
+        self.last_action: ActionResult | BaseException | None = None
+        self._server_connected: dict[str, bool] = {}
+        self._notifier: Notifier | None = None
+        self.restart_action = self._action(
+            "Restart", "pm2 restart the selected deployment", "Ctrl+R"
+        )
+        self.stop_action = self._action("Stop", "pm2 stop the selected deployment")
+        self.start_action = self._action("Start", "pm2 start the selected deployment")
+        self.update_action = self._action(
+            "Update\u2026", "Latest code, npm run setup and start, with progress", "Ctrl+U"
+        )
+        self.history_action = self._action("History\u2026", "What this computer did, newest first")
+        self.restart_action.triggered.connect(lambda: self.confirm_action("restart"))
+        self.stop_action.triggered.connect(lambda: self.confirm_action("stop"))
+        self.start_action.triggered.connect(lambda: self.confirm_action("start"))
+        self.update_action.triggered.connect(self.update_selected)
+        self.history_action.triggered.connect(self.show_history)
+        self.selection_changed(None)
+
+    def _action(self, text: str, tip: str, shortcut: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setProperty("normal_tip", tip)
+        if shortcut:
+            action.setShortcut(shortcut)
+        return action
+
+    def install(self, menu: QMenu, toolbar: QToolBar | None) -> None:
+        menu.addActions([self.restart_action, self.stop_action, self.start_action])
+        menu.addSeparator()
+        menu.addAction(self.update_action)
+        menu.addSeparator()
+        menu.addAction(self.history_action)
+        if toolbar is not None:
+            toolbar.addSeparator()
+            toolbar.addActions(
+                [self.restart_action, self.stop_action, self.start_action, self.update_action]
+            )
+            toolbar.addAction(self.history_action)
+
+    # --- services ---------------------------------------------------------------------------
+
+    @property
+    def guard(self) -> WriteGuard:
+        from ereg_desktop.services.deploy.actions import WriteGuard
+
+        guard = self.ctx.services.get("write_guard")
+        if guard is None:
+            guard = self.ctx.services["write_guard"] = WriteGuard()
+        return guard
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            found = self.ctx.services.get("notifier")
+            if found is None:
+                from ereg_desktop.ui.notify import DesktopNotifier
+
+                found = DesktopNotifier(self.window)
+            self._notifier = found
+        return self._notifier
+
+    def settings(self) -> DeploySettings | None:
+        return self.ctx.services.get("deploy_settings")
+
+    def history(self) -> Any:
+        from ereg_desktop.store.history import History
+
+        return History(self.ctx.paths.history_db)
+
+    def operator(self) -> str:
+        return self.ctx.inventory.operator.name
+
+    def shell(self, ref: DeploymentRef) -> PooledShell:
+        return PooledShell(self.ctx, ref.server)
+
+    def selected_ref(self) -> DeploymentRef | None:
+        row = self.window.selected_row()  # type: ignore[attr-defined]
+        return row.ref if row is not None else None
+
+    # --- selection --------------------------------------------------------------------------
+
+    def selection_changed(self, ref: DeploymentRef | None = None) -> None:
+        if ref is None and hasattr(self.window, "selected_row"):
+            ref = self.selected_ref()
+        for a in (self.restart_action, self.stop_action, self.start_action, self.update_action):
+            a.setEnabled(ref is not None)
+            a.setToolTip(str(a.property("normal_tip")))
+        if ref is None:
+            tip = "Select a deployment of the inventory (not an Other process)"
+            for a in (self.restart_action, self.stop_action, self.start_action):
+                a.setToolTip(tip)
+            self.update_action.setToolTip(tip)
+        elif ref.deployment.pinned:
+            self.update_action.setEnabled(False)
+            self.update_action.setToolTip(
+                f"{ref.app} runs the tag {ref.deployment.track!r} and must never be moved: it "
+                "can be restarted, not updated."
+            )
+
+    # --- simple actions ---------------------------------------------------------------------
+
+    def confirm_action(self, verb: str, ref: DeploymentRef | None = None) -> None:
+        from ereg_desktop.ui.action_confirm import ActionConfirm
+
+        ref = ref or self.selected_ref()
+        if ref is None:
+            return
+        dialog = ActionConfirm(ref, verb, self.window)
+        dialog.accepted.connect(lambda: self.run_action(ref, verb))
+        dialog.finished.connect(dialog.deleteLater)
+        self.pending = dialog
+        dialog.open()
+
+    def run_action(self, ref: DeploymentRef, verb: str) -> None:
+        from ereg_desktop.services.deploy.actions import run_action
+
+        shell, guard, history, operator = (
+            self.shell(ref),
+            self.guard,
+            self.history(),
+            self.operator(),
+        )
+        self._status(f"{ref.app}: {verb} running\u2026")
+        run_task(
+            lambda _p: run_action(
+                ref, verb, shell, guard=guard, operator=operator, history=history
+            ),
+            on_result=lambda r: self._action_done(ref, r),
+            on_error=lambda e: self._action_failed(ref, verb, e),
+        )
+
+    def _action_done(self, ref: DeploymentRef, result: ActionResult) -> None:
+        self.last_action = result
+        self._status(result.message, 15_000)
+        if not result.ok:
+            detail = result.output[-3000:] if result.output else ""
+            self._message(QMessageBox.Icon.Warning, f"{ref.app}: {result.verb} failed",
+                          result.message, detail)  # fmt: skip
+        self.refresh_status(ref)
+
+    def _action_failed(self, ref: DeploymentRef, verb: str, error: BaseException) -> None:
+        from ereg_desktop.services.deploy.actions import WriteRefused
+        from ereg_desktop.services.deploy.lock import LockHeld
+
+        self.last_action = error
+        self._status(str(error), 15_000)
+        if isinstance(error, LockHeld) and error.stale and error.holder is not None:
+            self.offer_break_lock(ref, error.holder, str(error))
+            return
+        title = {
+            WriteRefused: f"{ref.app}: another write is running",
+            LockHeld: f"{ref.app} is locked by someone else",
+        }.get(type(error), f"{ref.app}: {verb} could not run")
+        self._message(QMessageBox.Icon.Warning, title, str(error))
+
+    def refresh_status(self, ref: DeploymentRef) -> None:
+        refresh = getattr(self.window, "refresh_status", None)
+        if callable(refresh):
+            refresh()
+            return
+        monitor = self.ctx.services.get("monitor")
+        apply = getattr(self.window, "apply_status", None)
+        if monitor is None or apply is None:
+            return
+        run_task(lambda _p: monitor.poll(ref.server), on_result=apply, on_error=lambda e: None)
+
+    # --- the stale lock ---------------------------------------------------------------------
+
+    def offer_break_lock(self, ref: DeploymentRef, holder: LockOwner, why: str) -> None:
+        text = (
+            f"{html.escape(why)}<br><br>Break the lock held by <b>{html.escape(holder.operator)}"
+            f"</b> on {html.escape(holder.machine)} since {html.escape(holder.since)}"
+            + (f" (server job {html.escape(holder.job)}, no longer running)" if holder.job else "")
+            + "? Only do this when you are sure nobody is deploying "
+            f"{html.escape(ref.app)}: the lock is what stops two updates at once."
+        )
+        box = QMessageBox(QMessageBox.Icon.Warning, f"Break the lock on {ref.app}?", text,
+                          parent=self.window)  # fmt: skip
+        go = box.addButton("Break the lock", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda b: self.break_lock(ref, holder) if b is go else None)
+        self.pending = box
+        box.open()
+
+    def break_lock(self, ref: DeploymentRef, holder: LockOwner) -> None:
+        from ereg_desktop.services.deploy.lock import ServerLock
+
+        lock = ServerLock(self.shell(ref), ref.app)
+        run_task(
+            lambda _p: lock.break_stale(holder),
+            on_result=lambda ok: self._status(
+                f"Lock on {ref.app} broken"
+                if ok
+                else f"The lock on {ref.app} changed meanwhile: not broken",
+                15_000,
+            ),  # fmt: skip
+            on_error=lambda e: self._message(QMessageBox.Icon.Warning, "Lock not broken", str(e)),
+        )
+
+    # --- update -----------------------------------------------------------------------------
+
+    def update_selected(self, ref: DeploymentRef | None = None) -> None:
+        from ereg_desktop.services.deploy.preflight import concerns, update_refusal
+        from ereg_desktop.ui.action_confirm import ActionConfirm
+
+        ref = ref or self.selected_ref()
+        if ref is None:
+            return
+        refusal = update_refusal(ref)
+        if refusal is not None:
+            self._message(QMessageBox.Icon.Information, f"{ref.app} cannot be updated",
+                          refusal.message)  # fmt: skip
+            return
+        notes = concerns(ref, self.operator())
+        dialog = ActionConfirm(ref, "update", self.window)
+        dialog.accepted.connect(lambda: self._ask_reasons(ref, list(notes), {}))
+        dialog.finished.connect(dialog.deleteLater)
+        self.pending = dialog
+        dialog.open()
+
+    def _ask_reasons(
+        self, ref: DeploymentRef, notes: list[ConcernNote], reasons: dict[Concern, str]
+    ) -> None:
+        from ereg_desktop.ui.reason_prompt import ReasonPrompt
+
+        if not notes:
+            self.start_update(ref, reasons)
+            return
+        note, rest = notes[0], notes[1:]
+        prompt = ReasonPrompt(note, ref.app, self.window)
+
+        def answered() -> None:
+            self._ask_reasons(ref, rest, {**reasons, note.concern: prompt.reason()})
+
+        prompt.accepted.connect(answered)
+        prompt.finished.connect(prompt.deleteLater)
+        self.pending = prompt
+        prompt.open()
+
+    def start_update(self, ref: DeploymentRef, reasons: dict[Concern, str]) -> DeployDialog:
+        from ereg_desktop.services.deploy.workflow import DeployRun
+
+        run = DeployRun(
+            ref,
+            self.shell(ref),
+            operator=self.operator(),
+            guard=self.guard,
+            reasons=reasons,
+            history=self.history(),
+            settings=self.settings(),
+        )
+        return self._open_dialog(ref, run, reattached=False)
+
+    def _open_dialog(self, ref: DeploymentRef, run: Any, reattached: bool) -> DeployDialog:
+        from ereg_desktop.ui.deploy_dialog import DeployDialog
+
+        dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window,
+                              reattached=reattached)  # fmt: skip
+        dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
+        dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
+        dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
+        dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
+        self.dialogs.append(dialog)
+        dialog.show()
+        dialog.start()
+        return dialog
+
+    def _run_finished(self, ref: DeploymentRef, dialog: DeployDialog) -> None:
+        self.refresh_status(ref)
+        if not dialog.isVisible():  # closed while it ran (detached): nothing more to show
+            self._dialog_closed(dialog)
+
+    def _break_from_dialog(self, ref: DeploymentRef, result: DeployResult) -> None:
+        if result.lock_holder is not None:
+            self.offer_break_lock(ref, result.lock_holder, result.message)
+
+    def _dialog_closed(self, dialog: DeployDialog) -> None:
+        if not dialog.running and dialog in self.dialogs:
+            self.dialogs.remove(dialog)
+            dialog.deleteLater()
+
+    # --- re-attach --------------------------------------------------------------------------
+
+    def status_applied(self, status: ServerStatus) -> None:
+        """Called with every status the window shows: a server that (re)connects is searched
+        for jobs nobody has recorded (started before this app closed, or while it was away)."""
+        from ereg_desktop.services.status import CONNECTED
+
+        was = self._server_connected.get(status.server_id, False)
+        now = status.state == CONNECTED
+        self._server_connected[status.server_id] = now
+        if now and not was:
+            self.look_for_jobs(status.server_id)
+
+    def look_for_jobs(self, server_id: str) -> None:
+        from ereg_desktop.services.deploy.jobs import ServerJobs
+
+        refs = [r for r in self.ctx.inventory.deployments() if r.server.id == server_id]
+        if not refs:
+            return
+        shell = self.shell(refs[0])
+        apps = {r.app for r in refs}
+        run_task(
+            lambda _p: [
+                j for j in ServerJobs(shell).listing() if j.record.app in apps and not j.audited
+            ],
+            on_result=lambda jobs: self._jobs_found(refs, jobs),
+            on_error=lambda e: None,  # the status poll reports the connection itself
+        )
+
+    def _jobs_found(self, refs: list[DeploymentRef], jobs: list[JobListing]) -> None:
+        from ereg_desktop.services.deploy.workflow import DeployRun
+
+        following = {d.job_id for d in self.dialogs if d.job_id}
+        by_app = {r.app: r for r in refs}
+        for job in jobs:
+            ref = by_app[job.record.app]
+            if job.record.id in following or self.guard.running(ref.server.id, ref.app):
+                continue
+            run = DeployRun.reattach(
+                ref, self.shell(ref), job, guard=self.guard, history=self.history(),
+                settings=self.settings(),
+            )  # fmt: skip
+            who = job.record.context.get("operator") or "someone"
+            self._status(
+                f"Following server job {job.record.id} of {ref.app} (started by {who}, "
+                f"{job.state.state}) to record its outcome",
+                20_000,
+            )
+            dialog = self._open_dialog(ref, run, reattached=True)
+            dialog.job_id = job.record.id
+
+    # --- history ----------------------------------------------------------------------------
+
+    def show_history(self) -> None:
+        from ereg_desktop.ui.history_view import HistoryView
+
+        if self.history_view is None:
+            self.history_view = HistoryView(
+                self.history(), lambda: r.app if (r := self.selected_ref()) else None, self.window
+            )
+        self.history_view.show()
+        self.history_view.raise_()
+        self.history_view.reload()
+
+    # --- feedback ---------------------------------------------------------------------------
+
+    def _status(self, text: str, ms: int = 0) -> None:
+        self.window.statusBar().showMessage(text, ms)
+
+    def _message(self, icon: QMessageBox.Icon, title: str, text: str, detail: str = "") -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        if detail:
+            box.setDetailedText(detail)
+        box.finished.connect(box.deleteLater)
+        self.pending = box
+        box.open()
