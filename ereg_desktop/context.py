@@ -5,6 +5,7 @@ No module-level singletons and no work at import time: everything hangs off this
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ class AppContext:
     loaded: LoadedInventory
     # Later layers (secrets, connection pool, history) attach here; see their modules.
     services: dict[str, Any] = field(default_factory=dict)
+    # Held while a service is built into ``services`` (several worker threads may ask at once).
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def inventory(self) -> Inventory:
@@ -36,7 +39,3 @@ class AppContext:
         """Forgiving: a broken inventory is reported and the last good copy is used."""
         f = InventoryFile(paths.inventory_file)
         return cls(paths, f, f.load_for_gui())
-
-    def reload_inventory(self) -> LoadedInventory:
-        self.loaded = self.inventory_file.load_for_gui()
-        return self.loaded

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,6 +30,20 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Nothing in a test may reach (or prompt from) the desktop's keyring."""
+    from memory_keyring import MemoryKeyring
+
+    MemoryKeyring.entries.clear()
+    monkeypatch.setenv("EREG_DESKTOP_KEYRING", "memory_keyring:MemoryKeyring")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [_TESTS, os.environ.get("PYTHONPATH")]))
+    )
+    yield
+    MemoryKeyring.entries.clear()
 
 
 @pytest.fixture(autouse=True)

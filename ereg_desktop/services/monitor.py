@@ -74,10 +74,16 @@ class Monitor:
 def attach(ctx: AppContext, ask_passphrase: PassphraseSource | None = None) -> Monitor:
     """Build the secret store, connection pool and monitor once and hang them on ``ctx.services``
     (``"secrets"``, ``"pool"``, ``"monitor"``). ``ask_passphrase`` runs on the connecting (worker)
-    thread: a GUI must marshal it to the GUI thread itself."""
-    existing = ctx.services.get("monitor")
-    if isinstance(existing, Monitor):
-        return existing
+    thread: a GUI must marshal it to the GUI thread itself; it may also be registered beforehand
+    as ``ctx.services["ask_passphrase"]``, so whichever caller comes first builds the same pool."""
+    with ctx.lock:
+        existing = ctx.services.get("monitor")
+        if isinstance(existing, Monitor):
+            return existing
+        return _build(ctx, ask_passphrase or ctx.services.get("ask_passphrase"))
+
+
+def _build(ctx: AppContext, ask_passphrase: PassphraseSource | None) -> Monitor:
     store = ctx.services.get("secrets")
     if not isinstance(store, SecretStore):
         store = ctx.services["secrets"] = SecretStore.from_environment()

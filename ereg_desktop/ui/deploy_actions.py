@@ -8,7 +8,6 @@ It also re-attaches to server jobs nobody has recorded yet, when a server (re)co
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -52,12 +51,10 @@ def pool_of(ctx: AppContext) -> Any:
     pool = ctx.services.get("pool")
     if pool is not None:
         return pool
-    with ctx.services.setdefault("pool_lock", threading.Lock()):
-        if ctx.services.get("pool") is None:
-            from ereg_desktop.services.monitor import attach
+    from ereg_desktop.services.monitor import attach
 
-            attach(ctx)
-        return ctx.services["pool"]
+    attach(ctx)  # under ctx.lock: the same pool live status builds, whoever comes first
+    return ctx.services["pool"]
 
 
 class DeploymentActions(QObject):
@@ -67,7 +64,6 @@ class DeploymentActions(QObject):
         super().__init__(window)
         self.window = window
         self.ctx = ctx
-        ctx.services.setdefault("pool_lock", threading.Lock())
         self.dialogs: list[DeployDialog] = []
         self.history_view: HistoryView | None = None
         self.pending: QObject | None = None  # the open confirmation/prompt/message (tests)

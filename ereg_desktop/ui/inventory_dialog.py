@@ -32,6 +32,7 @@ from ereg_desktop.errors import InventoryError
 from ereg_desktop.store.inventory import Inventory, System
 from ereg_desktop.store.inventory_toml import dump_inventory
 from ereg_desktop.ui.deployments_table import DeploymentsTable
+from ereg_desktop.ui.tasks import run_task
 
 _SYSTEM_HEADER = re.compile(r"^\s*\[\[\s*systems\s*\]\]")
 _DEPLOYMENT_HEADER = re.compile(r"^\s*\[\[\s*systems\.deployments\s*\]\]")
@@ -219,20 +220,34 @@ class InventoryDialog(QDialog):
     # --- saving -----------------------------------------------------------------------------
 
     def accept(self) -> None:
+        """Validate and write on a worker (the disk is never touched on the GUI thread); the
+        dialog stays open, its fields intact, until the file is written or the problem shown."""
         problems = self._blank_fields()
-        if not problems:
-            try:
-                self.ctx.inventory_file.save(self.inventory)
-            except InventoryError as exc:
-                problems = self._explain(exc)
-            except OSError as exc:
-                problems = [f"Cannot write {self.ctx.inventory_file.path}: {exc.strerror}"]
         if problems:
             self.show_problems(problems)
             return
+        self.setEnabled(False)
+        inventory, target = copy.deepcopy(self.inventory), self.ctx.inventory_file
+        self._save_task = run_task(
+            lambda _progress: target.save(inventory),
+            on_result=self._saved,
+            on_error=self._save_failed,
+        )
+
+    def _saved(self, _value: object) -> None:
+        self.setEnabled(True)
         self.problems_label.hide()
         self.saved.emit()
         super().accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.setEnabled(True)
+        if isinstance(exc, InventoryError):
+            self.show_problems(self._explain(exc))
+        elif isinstance(exc, OSError):
+            self.show_problems([f"Cannot write {self.ctx.inventory_file.path}: {exc.strerror}"])
+        else:
+            self.show_problems([f"Not saved: {exc}"])
 
     def show_problems(self, problems: list[str]) -> None:
         self.problems_label.setText("Not saved:\n" + "\n".join(f"\u2022 {p}" for p in problems))

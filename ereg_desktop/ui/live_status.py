@@ -103,6 +103,7 @@ class LiveStatus(QObject):
         self.ctx = ctx
         self.settings = load_settings(ctx.paths.settings_file)
         self.passphrase_prompt = PassphrasePrompt(window)
+        ctx.services.setdefault("ask_passphrase", self.passphrase_prompt)
         self._factory = poller_factory or self._build_monitor
         self._clock = clock
         self.monitor: Poller | None = None
@@ -440,7 +441,14 @@ class LiveStatus(QObject):
     def set_refresh_interval(self, seconds: int) -> None:
         self.settings = self.settings.with_refresh_interval(seconds)
         self.timer.setInterval(self.settings.refresh_interval_s * 1000)
-        save_settings(self.ctx.paths.settings_file, self.settings)
+        path, settings = self.ctx.paths.settings_file, self.settings
+        run_task(
+            lambda _progress: save_settings(path, settings),
+            on_result=lambda _value: None,
+            on_error=lambda exc: self.window.statusBar().showMessage(
+                f"The refresh interval could not be saved: {exc}", 8000
+            ),
+        )
         self.window.statusBar().showMessage(
             f"Status refreshed every {self.settings.refresh_interval_s} s", 4000
         )

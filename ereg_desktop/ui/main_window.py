@@ -22,6 +22,7 @@ from ereg_desktop import __version__
 from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
+from ereg_desktop.store.inventory_file import LoadedInventory
 from ereg_desktop.ui.deploy_actions import DeploymentActions
 from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
 
@@ -244,7 +245,18 @@ class MainWindow(QMainWindow):
         self._inventory_dialog = None
 
     def reload_inventory(self) -> None:
-        loaded = self.ctx.reload_inventory()
+        """Read the file on a worker; the tree changes when it has been read."""
+        from ereg_desktop.ui.tasks import run_task
+
+        inventory_file = self.ctx.inventory_file
+        self._reload_task = run_task(
+            lambda _progress: inventory_file.load_for_gui(),
+            on_result=self._inventory_loaded,
+            on_error=lambda exc: self.statusBar().showMessage(f"Inventory not reloaded: {exc}"),
+        )
+
+    def _inventory_loaded(self, loaded: LoadedInventory) -> None:
+        self.ctx.loaded = loaded
         self.model.set_inventory(loaded.inventory)
         self._show_inventory_problem()
         self._show_servers()

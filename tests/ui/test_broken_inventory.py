@@ -49,7 +49,8 @@ def test_fixing_the_file_and_reloading_clears_the_bar(qtbot, paths, broken):
     qtbot.addWidget(window)
     window.show()
     path.write_text(good)
-    window.problem_bar.reload.click()
+    with qtbot.waitSignal(window.inventory_reloaded):
+        window.problem_bar.reload.click()
     assert not window.problem_bar.isVisible()
 
 

@@ -66,8 +66,9 @@ def test_duplicate_app_is_reported_and_nothing_is_written(qtbot, ctx, dialog):
     before = path.read_bytes()
     add_system(qtbot, dialog, "Copy", "gt")
     qtbot.mouseClick(dialog.buttons.button(SAVE), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.problems_label.isVisible)  # the file is checked and written on a worker
     assert dialog.isVisible()  # stays open: nothing typed is lost
-    assert dialog.problems_label.isVisible()
+    assert dialog.isEnabled()
     problems = dialog.problems_label.text()
     assert (
         "System 'Copy', production deployment gt: app 'gt' on server 'unctad' is listed twice (Guatemala and Copy)"
@@ -83,6 +84,7 @@ def test_bad_field_names_the_system_and_selects_it(qtbot, ctx, dialog):
     type_into(qtbot, dialog.timezone_edit, "Mars/Olympus")
     dialog.system_list.setCurrentRow(0)
     qtbot.mouseClick(dialog.buttons.button(SAVE), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.problems_label.isVisible)
     assert "System 'Salvador': unknown time zone 'Mars/Olympus'" in dialog.problems_label.text()
     assert dialog.system_list.currentRow() == 1
 
@@ -115,7 +117,7 @@ def test_saving_from_the_window_reloads_the_tree(qtbot, window):
     dialog = window._inventory_dialog
     assert dialog is not None and dialog.isVisible()
     add_system(qtbot, dialog, "Benin", "bj")
-    with qtbot.waitSignal(dialog.saved):
+    with qtbot.waitSignal(window.inventory_reloaded):
         dialog.buttons.button(SAVE).click()
     model = window.tree.model()
     production = model.index(0, 0)

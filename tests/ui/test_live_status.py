@@ -298,7 +298,8 @@ def test_refresh_interval_is_saved_and_used(qtbot, window, ctx, live, poller):
     dialog.setIntValue(3)
     dialog.accept()
     assert live.timer.interval() == 3000
-    assert load_settings(ctx.paths.settings_file).refresh_interval_s == 3
+    # written on a worker: the GUI thread never waits on the disk
+    qtbot.waitUntil(lambda: load_settings(ctx.paths.settings_file).refresh_interval_s == 3)
     assert LiveStatus(window, ctx).timer.interval() == 3000
 
 

@@ -147,9 +147,10 @@ def test_screenshot_offscreen(window, tmp_path):
     assert tree_rows(window) == DEFAULT_GROUPS
 
 
-def test_reload_picks_up_the_changed_file(window):
+def test_reload_picks_up_the_changed_file(qtbot, window):
     path = window.ctx.paths.inventory_file
     path.write_text(path.read_text().replace('name = "Salvador"', 'name = "El Salvador"'))
-    window.reload_action.trigger()
+    with qtbot.waitSignal(window.inventory_reloaded):
+        window.reload_action.trigger()
     assert tree_rows(window)["Production"][1] == ("El Salvador", "els", "Marek Tuchowski")
     assert parse_inventory(path.read_text(), str(path)).systems[1].name == "El Salvador"
