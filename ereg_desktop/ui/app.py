@@ -79,6 +79,7 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     live: list[Any] = []
 
     def start_live_status() -> None:
+        window.deployment  # noqa: B018  (its actions work from now on)
         from ereg_desktop.ui.live_status import LiveStatus
 
         live.append(LiveStatus(window, ctx))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import DeploymentRef, Server
@@ -70,43 +70,20 @@ class DeploymentActions(QObject):
         self.last_action: ActionResult | BaseException | None = None
         self._server_connected: dict[str, bool] = {}
         self._notifier: Notifier | None = None
-        self.restart_action = self._action(
-            "Restart", "pm2 restart the selected deployment", "Ctrl+R"
-        )
-        self.stop_action = self._action("Stop", "pm2 stop the selected deployment")
-        self.start_action = self._action("Start", "pm2 start the selected deployment")
-        self.update_action = self._action(
-            "Update\u2026", "Latest code, npm run setup and start, with progress", "Ctrl+U"
-        )
-        self.history_action = self._action("History\u2026", "What this computer did, newest first")
+        # The actions live in the window (its menu and toolbar are complete at the first paint);
+        # this object, built after it, gives them their behaviour.
+        self.restart_action: QAction = window.restart_action  # type: ignore[attr-defined]
+        self.stop_action: QAction = window.stop_action  # type: ignore[attr-defined]
+        self.start_action: QAction = window.start_action  # type: ignore[attr-defined]
+        self.update_action: QAction = window.update_action  # type: ignore[attr-defined]
+        self.history_action: QAction = window.history_action  # type: ignore[attr-defined]
         self.restart_action.triggered.connect(lambda: self.confirm_action("restart"))
         self.stop_action.triggered.connect(lambda: self.confirm_action("stop"))
         self.start_action.triggered.connect(lambda: self.confirm_action("start"))
         self.update_action.triggered.connect(self.update_selected)
         self.history_action.triggered.connect(self.show_history)
+        self.history_action.setEnabled(True)
         self.selection_changed(None)
-
-    def _action(self, text: str, tip: str, shortcut: str = "") -> QAction:
-        action = QAction(text, self)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.setProperty("normal_tip", tip)
-        if shortcut:
-            action.setShortcut(shortcut)
-        return action
-
-    def install(self, menu: QMenu, toolbar: QToolBar | None) -> None:
-        menu.addActions([self.restart_action, self.stop_action, self.start_action])
-        menu.addSeparator()
-        menu.addAction(self.update_action)
-        menu.addSeparator()
-        menu.addAction(self.history_action)
-        if toolbar is not None:
-            toolbar.addSeparator()
-            toolbar.addActions(
-                [self.restart_action, self.stop_action, self.start_action, self.update_action]
-            )
-            toolbar.addAction(self.history_action)
 
     # --- services ---------------------------------------------------------------------------
 

@@ -23,10 +23,10 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.inventory_file import LoadedInventory
-from ereg_desktop.ui.deploy_actions import DeploymentActions
 from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
 
 if TYPE_CHECKING:
+    from ereg_desktop.ui.deploy_actions import DeploymentActions
     from ereg_desktop.ui.inventory_dialog import InventoryDialog
     from ereg_desktop.ui.problem_bar import ProblemBar
 
@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self._open_url = open_url
         self._inventory_dialog: InventoryDialog | None = None
+        self._deployment: DeploymentActions | None = None
         self.setWindowTitle("eRegistrations systems \u2014 ereg-desktop")
         self.resize(1180, 560)
 
@@ -139,9 +140,47 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.edit_inventory_action, self.reload_action])
         self.addToolBar(toolbar)
-        # Restart, Stop, Start, Update…, History on the selected deployment
-        self.deployment = DeploymentActions(self, self.ctx)
-        self.deployment.install(self.deployment_menu, toolbar)
+        self._make_deployment_actions(toolbar)
+
+    def _make_deployment_actions(self, toolbar: QToolBar) -> None:
+        """Restart, Stop, Start, Update…, History: in place for the first paint, disabled until
+        :attr:`deployment` (ui/deploy_actions.py, loaded after the first paint) drives them."""
+
+        def action(text: str, tip: str, shortcut: str = "") -> QAction:
+            a = QAction(text, self)
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+            a.setProperty("normal_tip", tip)
+            a.setEnabled(False)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            return a
+
+        self.restart_action = action("Restart", "pm2 restart the selected deployment", "Ctrl+R")
+        self.stop_action = action("Stop", "pm2 stop the selected deployment")
+        self.start_action = action("Start", "pm2 start the selected deployment")
+        self.update_action = action(
+            "Update\u2026", "Latest code, npm run setup and start, with progress", "Ctrl+U"
+        )
+        self.history_action = action("History\u2026", "What this computer did, newest first")
+        writes = [self.restart_action, self.stop_action, self.start_action]
+        menu = self.deployment_menu
+        menu.addActions(writes)
+        menu.addSeparator()
+        menu.addAction(self.update_action)
+        menu.addSeparator()
+        menu.addAction(self.history_action)
+        toolbar.addSeparator()
+        toolbar.addActions([*writes, self.update_action, self.history_action])
+
+    @property
+    def deployment(self) -> DeploymentActions:
+        """What the Deployment actions do; built on first use (after the first paint)."""
+        if self._deployment is None:
+            from ereg_desktop.ui.deploy_actions import DeploymentActions
+
+            self._deployment = DeploymentActions(self, self.ctx)
+        return self._deployment
 
     def _show_servers(self) -> None:
         for label in self._server_labels.values():
@@ -282,7 +321,8 @@ class MainWindow(QMainWindow):
 
     def apply_status(self, status: ServerStatus) -> None:
         self.model.apply_status(status)
-        self.deployment.status_applied(status)  # a (re)connected server: re-attach to its jobs
+        if self._deployment is not None:  # a (re)connected server: re-attach to its jobs
+            self._deployment.status_applied(status)
 
     def set_server_state(self, server_id: str, text: str, detail: str = "") -> None:
         """``text`` in the status bar; ``detail`` (the whole reason) in its tooltip."""
@@ -303,4 +343,5 @@ class MainWindow(QMainWindow):
         row = self.selected_row()
         self.open_url_action.setEnabled(bool(row is not None and row.url))
         self.monitoring_action.setEnabled(self.monitoring_server() is not None)
-        self.deployment.selection_changed(row.ref if row is not None else None)
+        if self._deployment is not None:
+            self._deployment.selection_changed(row.ref if row is not None else None)
