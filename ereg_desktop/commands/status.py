@@ -179,6 +179,6 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         rows = [r for r in rows if r["app"] in wanted]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
+    elif rows:
         print(rows_text(rows), end="")
     return code
