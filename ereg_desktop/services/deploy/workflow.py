@@ -8,14 +8,12 @@ so and :meth:`DeployRun.start_again` starts it with the code now on disk.
 
 from __future__ import annotations
 
-import enum
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +21,8 @@ from ereg_desktop.errors import ConnectionProblem, EregError
 from ereg_desktop.services.deploy import audit
 from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard, run_action
 from ereg_desktop.services.deploy.audit import AuditRecord, StepRecord
+from ereg_desktop.services.deploy.downtime import Downtime
 from ereg_desktop.services.deploy.events import (
-    AppStateChanged,
     CancelAvailability,
     ConnectionLost,
     DeployEvent,
@@ -51,6 +49,13 @@ from ereg_desktop.services.deploy.preflight import (
     missing_reasons,
     update_refusal,
 )
+from ereg_desktop.services.deploy.result import (  # re-exported: callers import them from here
+    AppState,
+    Block,
+    DeployResult,
+    DeploySettings,
+    Outcome,
+)
 from ereg_desktop.services.deploy.steps import Shell, pm2_deploy
 from ereg_desktop.services.deploy.verify import (
     ONLINE,
@@ -65,69 +70,15 @@ from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
 
 
-class Outcome(enum.StrEnum):
-    DEPLOYED = "deployed"
-    NOTHING_PENDING = "nothing-pending"  # up to date: a plain restart is offered instead
-    BLOCKED = "blocked"  # stopped before any downtime; ``block`` says why
-    CANCELLED = "cancelled"
-    DETACHED = "detached"  # the server job goes on; re-attach to learn its outcome
-    FAILED = "failed"
-
-
-class Block(enum.StrEnum):
-    PINNED = "pinned"  # the deployment tracks a tag
-    NEEDS_REASON = "needs-reason"  # owner mismatch / outside low traffic without a reason
-    LOCK_HELD = "lock-held"
-    REVIEW_NEEDED = "review-needed"  # translations or global data pending (the next step)
-    LOCAL_CHANGES = "local-changes"  # anything else changed in the working tree
-
-
-class AppState(enum.StrEnum):
-    UP = "up"
-    DOWN = "down"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    settle_s: float = 3.0  # online with the same restart count this long counts as stable
-    verify_deadline_s: float = 60.0
-    poll_interval_s: float = 0.15  # following the job: one pm2 read and one log poll each
-    reconnect_for_s: float = 600.0  # keep retrying a lost connection this long, then detach
-    url_tries_s: float = 15.0
-    check_url: bool = True
-    keep_jobs: int = 10  # job folders kept per app on the server; older finished ones are pruned
-
-
-@dataclass
-class DeployResult:
-    outcome: Outcome
-    app_state: AppState
-    message: str
-    record: AuditRecord
-    block: Block | None = None
-    inspection: Inspection | None = None
-    job_id: str | None = None
-    downtime_s: float | None = None
-    log_tail: list[str] = field(default_factory=list)
-    lock_holder: LockOwner | None = None
-    lock_stale: bool = False  # the holder's job is gone: the lock may be broken after confirming
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome in (Outcome.DEPLOYED, Outcome.NOTHING_PENDING)
-
-    @property
-    def can_start_again(self) -> bool:
-        return self.app_state == AppState.DOWN and self.outcome == Outcome.FAILED
-
-    @property
-    def offers_restart(self) -> bool:
-        return self.outcome == Outcome.NOTHING_PENDING
-
-    def __str__(self) -> str:
-        return self.message
-
+__all__ = [
+    "AppState",
+    "Block",
+    "DeployResult",
+    "DeployRun",
+    "DeploySettings",
+    "Outcome",
+    "describe_event",
+]
 
 class _Stop(Exception):
     """Internal: leave the step sequence with this result state."""
@@ -137,47 +88,6 @@ class _Stop(Exception):
         self.outcome = outcome
         self.message = message
         self.block = block
-
-
-class _Downtime:
-    """Estimates from pm2 samples: each transition is put midway between the two samples."""
-
-    def __init__(self, emit: EventSink) -> None:
-        self.emit = emit
-        self.down_at: float | None = None
-        self.up_at: float | None = None
-        self._last_t: float | None = None
-        self._last_online: bool | None = None
-        self._last_key: tuple[str, int] | None = None
-        self.online_since: tuple[float, int] | None = None  # (monotonic, restarts) back online
-
-    def sample(self, status: AppStatus | None, t: float) -> None:
-        online = status is not None and status.status == ONLINE
-        key = (status.status, status.restarts) if status else ("missing", 0)
-        if key != self._last_key:
-            self.emit(AppStateChanged(key[0], key[1]))
-            self._last_key = key
-        mid = t if self._last_t is None else (self._last_t + t) / 2
-        if not online and self.down_at is None:
-            self.down_at = mid
-            self.emit(DowntimeStarted(mid))
-        elif online and self.down_at is not None and self.up_at is None:
-            self.up_at = mid
-            assert status is not None
-            self.online_since = (time.monotonic(), status.restarts)
-            self.emit(DowntimeEnded(mid, mid - self.down_at))
-        self._last_t, self._last_online = t, online
-
-    @property
-    def seconds(self) -> float | None:
-        if self.down_at is None:
-            return None
-        end = self.up_at if self.up_at is not None else time.time()
-        return end - self.down_at
-
-    @property
-    def down_now(self) -> bool:
-        return self.down_at is not None and self.up_at is None
 
 
 class DeployRun:
@@ -216,7 +126,7 @@ class DeployRun:
         self._job: JobRecord | None = None
         self._steps: list[StepRecord] = []
         self._log_tail: list[str] = []
-        self._downtime: _Downtime | None = None
+        self._downtime: Downtime | None = None
         self.result: DeployResult | None = None
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.record = AuditRecord(
@@ -275,7 +185,7 @@ class DeployRun:
 
     def run(self, on_event: EventSink | None = None) -> DeployResult:
         self._emit = on_event or (lambda e: None)
-        self._downtime = _Downtime(self._emit)
+        self._downtime = Downtime(self._emit)
         outcome, message, block = Outcome.FAILED, "", None
         inspection: Inspection | None = None
         try:

@@ -1,0 +1,55 @@
+"""Downtime as the operator sees it: from the app leaving ``online`` to its return."""
+
+from __future__ import annotations
+
+import time
+
+from ereg_desktop.services.deploy.events import (
+    AppStateChanged,
+    DowntimeEnded,
+    DowntimeStarted,
+    EventSink,
+)
+from ereg_desktop.services.deploy.verify import ONLINE
+from ereg_desktop.services.status import AppStatus
+
+
+class Downtime:
+    """Estimates from pm2 samples: each transition is put midway between the two samples."""
+
+    def __init__(self, emit: EventSink) -> None:
+        self.emit = emit
+        self.down_at: float | None = None
+        self.up_at: float | None = None
+        self._last_t: float | None = None
+        self._last_online: bool | None = None
+        self._last_key: tuple[str, int] | None = None
+        self.online_since: tuple[float, int] | None = None  # (monotonic, restarts) back online
+
+    def sample(self, status: AppStatus | None, t: float) -> None:
+        online = status is not None and status.status == ONLINE
+        key = (status.status, status.restarts) if status else ("missing", 0)
+        if key != self._last_key:
+            self.emit(AppStateChanged(key[0], key[1]))
+            self._last_key = key
+        mid = t if self._last_t is None else (self._last_t + t) / 2
+        if not online and self.down_at is None:
+            self.down_at = mid
+            self.emit(DowntimeStarted(mid))
+        elif online and self.down_at is not None and self.up_at is None:
+            self.up_at = mid
+            assert status is not None
+            self.online_since = (time.monotonic(), status.restarts)
+            self.emit(DowntimeEnded(mid, mid - self.down_at))
+        self._last_t, self._last_online = t, online
+
+    @property
+    def seconds(self) -> float | None:
+        if self.down_at is None:
+            return None
+        end = self.up_at if self.up_at is not None else time.time()
+        return end - self.down_at
+
+    @property
+    def down_now(self) -> bool:
+        return self.down_at is not None and self.up_at is None

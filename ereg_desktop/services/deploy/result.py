@@ -1,0 +1,74 @@
+"""What an update run ends with: its outcome, why it stopped, whether the app is up."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ereg_desktop.services.deploy.audit import AuditRecord
+from ereg_desktop.services.deploy.inspect import Inspection
+from ereg_desktop.services.deploy.lock import LockOwner
+
+
+class Outcome(enum.StrEnum):
+    DEPLOYED = "deployed"
+    NOTHING_PENDING = "nothing-pending"  # up to date: a plain restart is offered instead
+    BLOCKED = "blocked"  # stopped before any downtime; ``block`` says why
+    CANCELLED = "cancelled"
+    DETACHED = "detached"  # the server job goes on; re-attach to learn its outcome
+    FAILED = "failed"
+
+
+class Block(enum.StrEnum):
+    PINNED = "pinned"  # the deployment tracks a tag
+    NEEDS_REASON = "needs-reason"  # owner mismatch / outside low traffic without a reason
+    LOCK_HELD = "lock-held"
+    REVIEW_NEEDED = "review-needed"  # translations or global data pending (the next step)
+    LOCAL_CHANGES = "local-changes"  # anything else changed in the working tree
+
+
+class AppState(enum.StrEnum):
+    UP = "up"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    settle_s: float = 3.0  # online with the same restart count this long counts as stable
+    verify_deadline_s: float = 60.0
+    poll_interval_s: float = 0.15  # following the job: one pm2 read and one log poll each
+    reconnect_for_s: float = 600.0  # keep retrying a lost connection this long, then detach
+    url_tries_s: float = 15.0
+    check_url: bool = True
+    keep_jobs: int = 10  # job folders kept per app on the server; older finished ones are pruned
+
+
+@dataclass
+class DeployResult:
+    outcome: Outcome
+    app_state: AppState
+    message: str
+    record: AuditRecord
+    block: Block | None = None
+    inspection: Inspection | None = None
+    job_id: str | None = None
+    downtime_s: float | None = None
+    log_tail: list[str] = field(default_factory=list)
+    lock_holder: LockOwner | None = None
+    lock_stale: bool = False  # the holder's job is gone: the lock may be broken after confirming
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (Outcome.DEPLOYED, Outcome.NOTHING_PENDING)
+
+    @property
+    def can_start_again(self) -> bool:
+        return self.app_state == AppState.DOWN and self.outcome == Outcome.FAILED
+
+    @property
+    def offers_restart(self) -> bool:
+        return self.outcome == Outcome.NOTHING_PENDING
+
+    def __str__(self) -> str:
+        return self.message
