@@ -26,6 +26,7 @@ from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.settings import (
     MAX_REFRESH_S,
     MIN_REFRESH_S,
+    Settings,
     load_settings,
     save_settings,
 )
@@ -101,7 +102,8 @@ class LiveStatus(QObject):
         super().__init__(window)
         self.window = window
         self.ctx = ctx
-        self.settings = load_settings(ctx.paths.settings_file)
+        self.settings = Settings()  # the saved ones are read on the worker that builds the monitor
+        self._settings_chosen = False  # the operator set the interval before they were read
         self.passphrase_prompt = PassphrasePrompt(window)
         ctx.services.setdefault("ask_passphrase", self.passphrase_prompt)
         self._factory = poller_factory or self._build_monitor
@@ -167,9 +169,9 @@ class LiveStatus(QObject):
         self._starting = True
         for server in self.ctx.inventory.servers:
             self._set_state(server.id, CONNECTING_TEXT)
-        factory = self._factory
+        factory, settings_file = self._factory, self.ctx.paths.settings_file
         run_task(
-            lambda _progress: factory(),
+            lambda _progress: (factory(), load_settings(settings_file)),
             on_result=self._monitor_built,
             on_error=self._monitor_not_built,
         )
@@ -179,12 +181,16 @@ class LiveStatus(QObject):
 
         return monitor.attach(self.ctx, self.passphrase_prompt)
 
-    def _monitor_built(self, poller: Poller) -> None:
+    def _monitor_built(self, built: tuple[Poller, Settings]) -> None:
+        poller, settings = built
         self._starting = False
         self._start_error = None
         if self._closed:
             return
         self.monitor = poller
+        if not self._settings_chosen:
+            self.settings = settings
+            self.timer.setInterval(settings.refresh_interval_s * 1000)
         self.timer.start()
         self._ticker.start()
         self.refresh()
@@ -439,6 +445,7 @@ class LiveStatus(QObject):
     # --- settings and keys -------------------------------------------------------------------
 
     def set_refresh_interval(self, seconds: int) -> None:
+        self._settings_chosen = True
         self.settings = self.settings.with_refresh_interval(seconds)
         self.timer.setInterval(self.settings.refresh_interval_s * 1000)
         path, settings = self.ctx.paths.settings_file, self.settings

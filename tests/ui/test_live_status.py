@@ -300,7 +300,9 @@ def test_refresh_interval_is_saved_and_used(qtbot, window, ctx, live, poller):
     assert live.timer.interval() == 3000
     # written on a worker: the GUI thread never waits on the disk
     qtbot.waitUntil(lambda: load_settings(ctx.paths.settings_file).refresh_interval_s == 3)
-    assert LiveStatus(window, ctx).timer.interval() == 3000
+    again = LiveStatus(window, ctx, poller_factory=lambda: poller)
+    again.start()  # the saved settings are read on the worker that builds the monitor
+    qtbot.waitUntil(lambda: again.timer.interval() == 3000)
 
 
 def test_the_timer_polls_in_the_background(qtbot, window, live, poller):

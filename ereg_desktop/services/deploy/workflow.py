@@ -69,7 +69,6 @@ from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
 
-
 __all__ = [
     "AppState",
     "Block",
@@ -79,6 +78,7 @@ __all__ = [
     "Outcome",
     "describe_event",
 ]
+
 
 class _Stop(Exception):
     """Internal: leave the step sequence with this result state."""
