@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 
 UrlOpener = Callable[[str], object]
 
+NO_OPERATOR_HINT = (
+    "Who are you? Set your name in Inventory > Edit inventory\u2026: your systems get a \u2605 "
+    "and your restarts and updates are recorded under it."
+)
+
 # Widths (pixels) the columns never shrink below, so that live figures do not make them jump.
 _MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 76, "CPU": 56}
 _MAX_URL_WIDTH = 260
@@ -209,6 +214,10 @@ class MainWindow(QMainWindow):
     def _show_inventory_problem(self) -> None:
         if self.ctx.loaded.problem is not None or self._problem_bar is not None:
             self.problem_bar.show_inventory(self.ctx.loaded)
+        if not self.ctx.inventory.operator.name.strip():
+            self.statusBar().showMessage(NO_OPERATOR_HINT)
+        elif self.statusBar().currentMessage() == NO_OPERATOR_HINT:
+            self.statusBar().clearMessage()
 
     def _fit_columns(self) -> None:
         """Widths from the texts themselves: cheaper than resizeColumnToContents at start-up."""

@@ -154,3 +154,17 @@ def test_reload_picks_up_the_changed_file(qtbot, window):
         window.reload_action.trigger()
     assert tree_rows(window)["Production"][1] == ("El Salvador", "els", "Marek Tuchowski")
     assert parse_inventory(path.read_text(), str(path)).systems[1].name == "El Salvador"
+
+
+def test_first_start_asks_who_the_operator_is(qtbot, window):
+    from ereg_desktop.ui.main_window import NO_OPERATOR_HINT
+
+    assert window.ctx.inventory.operator.name == ""
+    assert window.statusBar().currentMessage() == NO_OPERATOR_HINT
+    path = window.ctx.paths.inventory_file
+    path.write_text(path.read_text().replace('name = ""', 'name = "Kamil Gruca"', 1))
+    with qtbot.waitSignal(window.inventory_reloaded):
+        window.reload_action.trigger()
+    assert window.statusBar().currentMessage() != NO_OPERATOR_HINT
+    lomas = next(r for r in window.model.rows(0) if r.app == "ldz")
+    assert lomas.operators
