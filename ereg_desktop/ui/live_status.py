@@ -374,6 +374,9 @@ class LiveStatus(QObject):
     def _show_all_states(self) -> None:
         for server in self.ctx.inventory.servers:
             self._show_state(server.id)
+        model = getattr(self.window, "model", None)
+        if model is not None and hasattr(model, "tick"):
+            model.tick()
 
     def _inventory_reloaded(self) -> None:
         known = {s.id for s in self.ctx.inventory.servers}

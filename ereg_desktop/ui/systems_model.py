@@ -71,7 +71,21 @@ class ProcessRow:
         s = self.server_status
         return s is not None and s.state != CONNECTED and s.taken_at is not None
 
-    def status_cells(self) -> tuple[str, ...]:
+    def uptime_now(self, now: float) -> float | None:
+        """pm2's uptime moved on by the age of the sample while the server answers (a stale
+        sample keeps the uptime it had: the process may be gone)."""
+        p, s = self.process, self.server_status
+        if p is None or p.uptime_s is None or s is None:
+            return None
+        if s.state == CONNECTED and s.taken_at is not None:
+            return p.uptime_s + max(0.0, now - s.taken_at)
+        return p.uptime_s
+
+    def _uptime(self, uptime_s: float, now: float | None) -> float:
+        moved_on = None if now is None else self.uptime_now(now)
+        return uptime_s if moved_on is None else moved_on
+
+    def status_cells(self, now: float | None = None) -> tuple[str, ...]:
         """Texts of the status columns, Status to CPU."""
         if self.server_status is None:
             return (NOT_CONNECTED, "", "", "", "", "")
@@ -83,7 +97,7 @@ class ProcessRow:
             status,
             "" if p.pid is None else str(p.pid),
             str(p.restarts),
-            "" if p.uptime_s is None else duration_text(p.uptime_s),
+            "" if p.uptime_s is None else duration_text(self._uptime(p.uptime_s, now)),
             # pm2 reports 0 for a process that is not running: show nothing rather than "0 MiB"
             memory_text(p.memory_bytes) if p.pid is not None else "",
             cpu_text(p.cpu_percent) if p.pid is not None else "",
@@ -150,6 +164,15 @@ class SystemsModel(QAbstractItemModel):
                 if row.server_id == status.server_id:
                     self._update_row(category, number, row, status)
         self._sync_other_rows(status)
+
+    def tick(self) -> None:
+        """Once a second: the uptime of running processes moves on between polls."""
+        for category, rows in enumerate(self._rows):
+            parent = self.index(category, 0)
+            for number, row in enumerate(rows):
+                if row.uptime_now(0.0) is not None and not row.stale:
+                    cell = self.index(number, UPTIME, parent)
+                    self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
 
     def _sync_other_rows(self, status: ServerStatus) -> None:
         parent = self.index(OTHER, 0)
@@ -279,7 +302,7 @@ class SystemsModel(QAbstractItemModel):
 
     def _display(self, row: ProcessRow, column: int) -> str:
         if column >= STATUS:
-            return row.status_cells()[column - STATUS]
+            return row.status_cells(self._clock())[column - STATUS]
         ref = row.ref
         if ref is None:
             return {SYSTEM: f"on {row.server_id}", APP: row.app}.get(column, "")

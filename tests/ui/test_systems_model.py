@@ -154,3 +154,28 @@ def test_filter_keeps_groups_and_matches_owner_url_case_insensitively(ctx):
     assert visible() == {"Production": ["els"], "Development": ["els-dev"]}
     proxy.setFilterFixedString("")
     assert len(visible()) == 3
+
+
+def test_uptime_moves_on_between_polls_but_not_when_stale(qtbot, qtmodeltester) -> None:
+    from ereg_desktop.services.status import CONNECTED, UNREACHABLE, AppStatus, ServerStatus
+    from ereg_desktop.store.default_inventory import DEFAULT_INVENTORY_TOML
+    from ereg_desktop.store.inventory_toml import parse_inventory
+    from ereg_desktop.ui.systems_model import UPTIME, SystemsModel
+
+    now = [1000.0]
+    model = SystemsModel(parse_inventory(DEFAULT_INVENTORY_TOML, "x"), clock=lambda: now[0])
+    gt = AppStatus("gt", "online", pid=7, uptime_s=60.0)
+    model.apply_status(ServerStatus("unctad", CONNECTED, taken_at=1000.0, apps={"gt": gt}))
+    cell = model.index(0, UPTIME, model.index(0, 0))
+    assert cell.data() == "1m 0s"
+    now[0] = 1125.0
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.tick()
+    assert changed.args[0] == cell
+    assert cell.data() == "3m 5s"
+    model.apply_status(
+        ServerStatus("unctad", UNREACHABLE, reason="x", taken_at=1000.0, apps={"gt": gt})
+    )
+    now[0] = 5000.0
+    assert cell.data() == "1m 0s"  # stale: the last known figure, not a guess
+    qtmodeltester.check(model)
