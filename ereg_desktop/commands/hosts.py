@@ -40,6 +40,17 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         return 0
     key = fetch_host_key(server)
     offered = fingerprint(key)
+    before = [fingerprint(k) for k in known.pinned(server.host, server.port).values()]
+    if before and offered not in before and args.fingerprint is None:
+        # A changed key is what an attacker in the middle looks like: a y/N is not enough.
+        print(
+            f"ereg-desktop: the host key of {server.host} (server {server.id}) CHANGED: pinned "
+            f"{', '.join(before)}, offered now {offered}. If the server was reinstalled, ask "
+            f"{server.admin or 'the administrator'} for the new fingerprint and run "
+            f"`ereg-desktop hosts trust {server.id} --fingerprint SHA256:...` with it.",
+            file=sys.stderr,
+        )
+        return EXIT_CONNECTION
     if args.fingerprint is not None:
         if args.fingerprint.strip() != offered:
             print(

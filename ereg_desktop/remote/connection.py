@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 
 import paramiko
 
-from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.errors import ConnectionProblem, EregError
 from ereg_desktop.remote.command import CommandTimeout, LineSink, Result, exec_on, remote_command
-from ereg_desktop.remote.errors import AuthFailed, ChangedHostKey, NoAnswer, Unreachable
+from ereg_desktop.remote.errors import (
+    AuthFailed,
+    ChangedHostKey,
+    NoAnswer,
+    NoUsableKey,
+    Unreachable,
+)
 from ereg_desktop.remote.hostkeys import KnownHosts, RefuseUnknownHost, fingerprint
 from ereg_desktop.remote.tcp import open_socket
 from ereg_desktop.store.inventory import Server
@@ -95,7 +101,12 @@ class ConnectionPool:
             return t
 
     def _connect(self, server: Server) -> paramiko.SSHClient:
-        pkey = self.key_source(server)  # before the socket: a missing key needs no network
+        try:  # before the socket: a missing key needs no network
+            pkey = self.key_source(server)
+        except ConnectionProblem:
+            raise
+        except EregError as exc:  # no key, no keyring, a wrong or declined passphrase
+            raise NoUsableKey(server, exc) from None
         sock = open_socket(server, self.connect_timeout)
         client = paramiko.SSHClient()
         for key_type, key in self.known_hosts.pinned(server.host, server.port).items():

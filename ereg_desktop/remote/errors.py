@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.errors import ConnectionProblem, EregError
 from ereg_desktop.store.inventory import Server
 
 
@@ -37,6 +37,18 @@ class AuthFailed(ConnectionProblem):
             f"shown by `ereg-desktop keys public --server {server.id}` to ~/.ssh/authorized_keys "
             f"of {server.user}."
         )
+
+
+class NoUsableKey(ConnectionProblem):
+    """The key for the server could not be had: none stored, no keyring, a wrong or declined
+    passphrase. A connection problem like the others, so a deploy in progress detaches instead
+    of failing, and the CLI exits 3."""
+
+    def __init__(self, server: Server, cause: EregError) -> None:
+        self.server_id = server.id
+        self.cause = cause
+        self.reason = str(cause)
+        super().__init__(str(cause))
 
 
 class HostKeyProblem(ConnectionProblem):

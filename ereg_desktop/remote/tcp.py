@@ -12,6 +12,8 @@ def open_socket(server: Server, timeout: float) -> socket.socket:
     """A connected TCP socket with TCP_NODELAY, or :class:`Unreachable` saying why not."""
     try:
         sock = socket.create_connection((server.host, server.port), timeout=timeout)
+    except UnicodeError:  # the IDNA codec refuses the name (an empty or over-long label)
+        raise Unreachable(server, f"{server.host!r} is not a valid host name") from None
     except socket.gaierror as exc:
         raise Unreachable(server, f"host name not found (DNS: {exc.strerror})") from None
     except ConnectionRefusedError:

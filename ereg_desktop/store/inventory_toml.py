@@ -107,6 +107,10 @@ def parse_inventory(text: str, path: str) -> Inventory:
     """Parse and validate; raise :class:`InventoryError` listing every problem with its line."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InventoryError(
+            path, [(None, "values nested too deeply to be an inventory")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         m = _LINE_RE.search(str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -162,13 +166,29 @@ def _read_server(r: _Reader, t: dict[str, Any], w: Where) -> Server:
     )
     if s.id and not SERVER_ID_RE.match(s.id):
         r.problem((*w, "id"), f"server id {s.id!r} may hold only letters, digits, '.', '_', '-'")
-    if s.host and (s.host.startswith("-") or any(c.isspace() for c in s.host)):
+    if s.host and not _is_host(s.host):
         r.problem((*w, "host"), f"host {s.host!r} is not a host name or address")
     if not 1 <= s.port <= 65535:
         r.problem((*w, "port"), f"port {s.port} is outside 1-65535")
     if not USER_RE.match(s.user):
         r.problem((*w, "user"), f"user {s.user!r} is not a valid account name")
     return s
+
+
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
+
+
+def _is_host(host: str) -> bool:
+    """A DNS name (labels of 1-63 letters, digits, '-', '_') or an IPv4/IPv6 address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
 
 
 def _read_system(r: _Reader, t: dict[str, Any], w: Where) -> System:

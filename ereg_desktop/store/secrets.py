@@ -36,6 +36,7 @@ CHUNK_UNITS = 1000  # UTF-16 code units per chunk: 2,000 bytes, under Windows' 2
 _HEADER = "ereg-chunks:v1:"
 # Tests (and side-by-side profiles) pick a backend class with EREG_DESKTOP_KEYRING=module:Class.
 BACKEND_ENV = "EREG_DESKTOP_KEYRING"
+_MAX_PROBED_CHUNKS = 256  # far beyond any key: an RSA-16384 key needs about 13
 
 _HOW_TO_GET_ONE = (
     "On Linux, install and unlock a Secret Service keyring (gnome-keyring or KWallet; in a desktop "
@@ -166,12 +167,22 @@ class SecretStore:
     def _chunk_count(self, service: str, entry: str) -> int:
         with self._keyring_errors():
             header = self.backend.get_password(service, entry)
-        if header is None or not header.startswith(_HEADER):
+        if header is None:
             return 0
         try:
             return self._parse_header(service, entry, header)[0]
         except SecretCorrupted:
-            return 0
+            return self._probe_chunks(service, entry)
+
+    def _probe_chunks(self, service: str, entry: str) -> int:
+        """A damaged header cannot say how many chunks there are: look, so none is left behind."""
+        count = 0
+        with self._keyring_errors():
+            while count < _MAX_PROBED_CHUNKS and (
+                self.backend.get_password(service, f"{entry}#{count + 1}") is not None
+            ):
+                count += 1
+        return count
 
     @staticmethod
     def _parse_header(service: str, entry: str, header: str) -> tuple[int, int, str]:

@@ -319,7 +319,8 @@ class LiveStatus(QObject):
 
     @staticmethod
     def _reason(problem: Exception | None, fallback: str) -> str:
-        if problem is not None and type(problem).__name__ == "NoKeyStored":
+        cause = getattr(problem, "cause", problem)  # NoUsableKey carries the key store's reason
+        if cause is not None and type(cause).__name__ == "NoKeyStored":
             return NO_KEY_TEXT
         if isinstance(problem, ChangedHostKey):
             return "HOST KEY CHANGED: connection refused (see the dialog)"

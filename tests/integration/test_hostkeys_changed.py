@@ -66,6 +66,8 @@ def test_changed_host_key_is_refused_until_retrusted(
     assert run_cli([*base, "keys", "import", str(sandbox.client_key_path)], env).returncode == 0
     res = run_cli([*base, "status", "--json"], env)
     assert res.returncode == 3 and "CHANGED" in res.stderr and new_fp in res.stderr
+    res = run_cli([*base, "hosts", "trust", SERVER_ID], env)  # no y/N way past a changed key
+    assert res.returncode == 3 and "CHANGED" in res.stderr and old_fp in res.stderr
     res = run_cli([*base, "hosts", "trust", SERVER_ID, "--fingerprint", new_fp], env)
     assert res.returncode == 0, res.stderr
     assert run_cli([*base, "status", "--json"], env).returncode == 0

@@ -102,6 +102,8 @@ def test_round_trip_keeps_unknown_fields() -> None:
             "unknown time zone",
         ),
         ("port = 22", 'port = "22"', 'port = "22"', "port must be a number"),
+        ('host = "eregistrations.org"', f'host = "{"a" * 64}.org"', "a" * 64, "not a host name"),
+        ('host = "eregistrations.org"', 'host = "-oProxyCommand=x"', "ProxyCommand", "not a host"),
     ],
 )
 def test_each_problem_names_file_and_line(old: str, new: str, needle: str, message: str) -> None:
@@ -198,3 +200,10 @@ def test_traffic_window(window: str, utc_hour: int, inside: bool) -> None:
 
     w = TrafficWindow.parse(window)
     assert w.contains(datetime(2026, 11, 26, utc_hour, 30, tzinfo=UTC)) is inside
+
+
+def test_hostile_nesting_is_a_clear_error_not_a_crash() -> None:
+    text = DEFAULT_INVENTORY_TOML + "deep = " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(text, "i.toml")
+    assert "nested too deeply" in str(caught.value)

@@ -72,6 +72,14 @@ def test_delete_removes_every_chunk() -> None:
     store.delete(PRIVATE_KEY, "unctad")  # deleting twice is fine
 
 
+def test_delete_with_a_damaged_header_still_removes_every_chunk() -> None:
+    store = SecretStore(LimitedKeyring())
+    store.put(PRIVATE_KEY, "k" * 3500, "unctad")
+    LimitedKeyring.entries[("ereg-desktop:unctad", PRIVATE_KEY)] = "garbage"
+    store.delete(PRIVATE_KEY, "unctad")
+    assert not [k for k in LimitedKeyring.entries if k[1].startswith(PRIVATE_KEY)]
+
+
 def test_overwrite_with_shorter_value_leaves_no_stale_chunks() -> None:
     store = SecretStore(LimitedKeyring())
     store.put(PRIVATE_KEY, "a" * 4500, "s")
