@@ -1,25 +1,78 @@
-"""``ereg-desktop history [APP] [--json]``: the recorded deploys, restarts, stops and starts."""
+"""``ereg-desktop history [APP] [--json] [--server-audit]``: the recorded deploys, restarts, stops
+and starts. This computer's history (offline) by default; with ``--server-audit`` also the team's
+shared audit file of each server (``~/.ereg-desktop/audit.jsonl``), a run found in both once."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
+from ereg_desktop.errors import EXIT_OK, EregError
+from ereg_desktop.services.deploy.audit import (
+    SOURCE_BOTH,
+    SOURCE_LOCAL,
+    SOURCE_SERVER,
+    ServerAudit,
+    merge_records,
+)
 from ereg_desktop.store.history import History
+
+SOURCE_WORDS = {SOURCE_LOCAL: "here", SOURCE_SERVER: "server", SOURCE_BOTH: "here+server"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("app", nargs="?", metavar="APP", help="only this app")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parser.add_argument("--limit", type=int, default=50, help="at most this many (newest first)")
+    parser.add_argument(
+        "--server-audit",
+        action="store_true",
+        help="also read the team's audit file on each server (connects over SSH)",
+    )
+
+
+def read_servers(paths: Any, app: str | None) -> tuple[list[ServerAudit], list[EregError]]:
+    from ereg_desktop.commands.status import build_pool
+    from ereg_desktop.context import AppContext
+    from ereg_desktop.services.deploy.audit import read_server_audit
+    from ereg_desktop.services.deploy.connect import ServerShell
+    from ereg_desktop.store.secrets import SecretStore
+
+    ctx = AppContext.for_cli(paths)
+    pool = build_pool(ctx.paths, SecretStore.from_environment())
+    audits: list[ServerAudit] = []
+    problems: list[EregError] = []
+    try:
+        for server in ctx.inventory.servers:
+            try:
+                audits.append(read_server_audit(ServerShell(pool, server), server.id, app))
+            except EregError as exc:
+                problems.append(exc)
+                print(f"ereg-desktop: {server.id}: audit not read: {exc}", file=sys.stderr)
+    finally:
+        pool.close()
+    return audits, problems
 
 
 def run(args: argparse.Namespace, paths: Any) -> int:
-    records = History(paths.history_db).list(args.app, args.limit)
+    local = History(paths.history_db).list(args.app, args.limit)
+    team = bool(getattr(args, "server_audit", False))
+    if team:
+        audits, problems = read_servers(paths, args.app)
+        if problems and not audits:
+            raise problems[0]
+        for a in audits:
+            if a.skipped:
+                print(f"ereg-desktop: {a.server}: {a.skipped} unreadable audit line(s) skipped",
+                      file=sys.stderr)  # fmt: skip
+        records = merge_records(local, audits, limit=args.limit)
+    else:
+        records = local
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
-        return 0
+        return EXIT_OK
     if not records:
         print("No records.")
     for r in records:
@@ -27,11 +80,13 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         downtime = f" down {down:.1f} s" if isinstance(down, int | float) else ""
         before, after = str(r.get("commit_before", ""))[:8], str(r.get("commit_after", ""))[:8]
         commits = f" {before}->{after}" if before or after else ""
+        source = f"[{SOURCE_WORDS.get(str(r.get('source')), '?')}]  " if team else ""
+        machine = f" on {r['machine']}" if team and r.get("machine") else ""
         print(
-            f"{r.get('started_at', '')}  {r.get('app', '')}@{r.get('server', '')}  "
+            f"{r.get('started_at', '')}  {source}{r.get('app', '')}@{r.get('server', '')}  "
             f"{r.get('kind', '')}  {r.get('result', '')} (app {r.get('app_state', '?')})"
-            f"{downtime}{commits}  by {r.get('operator', '') or '?'}"
+            f"{downtime}{commits}  by {r.get('operator', '') or '?'}{machine}"
         )
         if r.get("message"):
             print(f"    {r['message']}")
-    return 0
+    return EXIT_OK

@@ -8,7 +8,7 @@ It also re-attaches to server jobs nobody has recorded yet, when a server (re)co
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -22,6 +22,7 @@ from ereg_desktop.ui.tasks import run_task
 if TYPE_CHECKING:
     from ereg_desktop.remote.command import Result
     from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard
+    from ereg_desktop.services.deploy.audit import ServerAudit
     from ereg_desktop.services.deploy.jobs import JobListing
     from ereg_desktop.services.deploy.lock import LockOwner
     from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
@@ -360,16 +361,26 @@ class DeploymentActions(QObject):
     def _jobs_found(self, refs: list[DeploymentRef], jobs: list[JobListing]) -> None:
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        following = {d.job_id for d in self.dialogs if d.job_id}
+        following = {d.job_id for d in self.dialogs if d.job_id and d.running}
+        # a dialog whose run let go of the job (the connection stayed away too long) follows
+        # it again itself: the operator keeps the window they were watching
+        let_go = {d.job_id: d for d in self.dialogs if d.job_id and not d.running}
         by_app = {r.app: r for r in refs}
         for job in jobs:
             ref = by_app[job.record.app]
             if job.record.id in following or self.guard.running(ref.server.id, ref.app):
                 continue
+            waiting = let_go.get(job.record.id)
+            # the dialog that let go knows when the app went down (the job folder may not)
+            down_at = getattr(waiting.deploy_run, "down_since", None) if waiting else None
             run = DeployRun.reattach(
                 ref, self.shell(ref), job, guard=self.guard, history=self.history(),
-                settings=self.settings(),
+                settings=self.settings(), down_at=down_at,
             )  # fmt: skip
+            if waiting is not None:
+                self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
+                waiting.follow_again(run)
+                continue
             who = job.record.context.get("operator") or "someone"
             self._status(
                 f"Following server job {job.record.id} of {ref.app} (started by {who}, "
@@ -386,11 +397,24 @@ class DeploymentActions(QObject):
 
         if self.history_view is None:
             self.history_view = HistoryView(
-                self.history(), lambda: r.app if (r := self.selected_ref()) else None, self.window
+                self.history(),
+                lambda: r.app if (r := self.selected_ref()) else None,
+                self.window,
+                servers=self.audit_readers,
             )
         self.history_view.show()
         self.history_view.raise_()
         self.history_view.reload()
+
+    def audit_readers(self) -> list[tuple[str, Callable[[str | None], ServerAudit]]]:
+        """Each server's shared audit file, read over the shared pool (on the view's worker)."""
+        from ereg_desktop.services.deploy.audit import read_server_audit
+
+        def reader(server: Server) -> Callable[[str | None], ServerAudit]:
+            shell = PooledShell(self.ctx, server)
+            return lambda app: read_server_audit(shell, server.id, app)
+
+        return [(s.id, reader(s)) for s in self.ctx.inventory.servers]
 
     # --- feedback ---------------------------------------------------------------------------
 

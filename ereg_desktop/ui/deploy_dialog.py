@@ -204,6 +204,27 @@ class DeployDialog(QDialog):
             on_progress=self.handle_event,
         )
 
+    def follow_again(self, run: RunLike) -> None:
+        """The run ended detached (the connection stayed away too long) and the server came
+        back: follow the same job again here with ``run`` (a re-attaching DeployRun), which
+        replays the job's whole log, verifies and records the outcome."""
+        if self.running:
+            return
+        self.deploy_run = run
+        self.deploy_result = None
+        for step in (Step.DEPLOY, Step.VERIFY, Step.FINISH):
+            self.logs[step] = []
+            self.progress[step] = ""
+            self.steps.set_state(step, StepState.PENDING)
+        self.summary.hide()
+        self.connection_note.setText("Reconnected: following the server job again")
+        for b in (self.start_again_button, self.restart_button, self.break_lock_button):
+            b.hide()
+        self.cancel_button.show()
+        self._follow_current = True
+        self._show_log(Step.DEPLOY)
+        self.start()
+
     def handle_event(self, event: DeployEvent) -> None:
         if isinstance(event, StepStarted):
             self.current_step = event.step
@@ -270,7 +291,8 @@ class DeployDialog(QDialog):
         self.deploy_result = result
         self.cancel_button.hide()
         self.connection_note.clear()
-        if result.app_state == AppState.DOWN:
+        detached_down = result.outcome == Outcome.DETACHED and self.down_since is not None
+        if result.app_state == AppState.DOWN or (detached_down and self.downtime_s is None):
             # still down: the counter keeps running (the result's figure is "so far")
             self.downtime_s = None
             if self.down_since is None and result.downtime_s is not None:
@@ -501,7 +523,9 @@ class DeployDialog(QDialog):
         if rec.pending_commits:
             facts.append(f"{rec.pending_commits} pending commit(s)")
         if r.downtime_s is not None:
-            so_far = " so far" if r.app_state == AppState.DOWN else ""
+            so_far = (
+                " so far" if r.app_state == AppState.DOWN or r.outcome == Outcome.DETACHED else ""
+            )
             facts.append(f"downtime {format_seconds(r.downtime_s)}{so_far}")
         state_colour = {AppState.UP: green, AppState.DOWN: red}.get(r.app_state, "#444")
         facts.append(f'app <b style="color:{state_colour}">{r.app_state.value.upper()}</b>')

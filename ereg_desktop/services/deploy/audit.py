@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ereg_desktop.errors import OperationFailed
-from ereg_desktop.services.deploy.jobs import mark_audited_command
+from ereg_desktop.services.deploy.jobs import job_dir, mark_audited_command
 from ereg_desktop.services.deploy.steps import (
     STATE_DIR,
     RemoteCommand,
@@ -24,6 +25,7 @@ from ereg_desktop.services.deploy.steps import (
 
 AUDIT_FILE = f"{STATE_DIR}/audit.jsonl"
 _MAX_MESSAGE = 500  # keep one line well under a single write()
+ALREADY_RECORDED = "already-recorded"  # append_command's answer when another desktop recorded
 
 
 @dataclass(frozen=True)
@@ -76,23 +78,168 @@ def append_command(
     run ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
     not fail the record."""
     check_app(record.app)
-    lines = [
-        "set -e",
-        "cd",
-        sh("mkdir", "-p", STATE_DIR),
-        f"printf '%s\\n' {sh(record.to_line())} >> {sh(AUDIT_FILE)}",
-    ]
+    lines = ["set -e", "cd", sh("mkdir", "-p", STATE_DIR)]
+    append_line = f"printf '%s\\n' {sh(record.to_line())} >> {sh(AUDIT_FILE)}"
     if job_done:
-        lines.append(mark_audited_command(job_done).argv[2])
+        # Two desktops may follow one job (both re-attached on reconnect): an atomic mkdir
+        # claims the right to record it, so the team's audit gets exactly one line per job.
+        claim = sh(job_dir(job_done) + "/recording")
+        lines += [
+            f"if ! mkdir {claim} 2>/dev/null; then echo {ALREADY_RECORDED}; exit 0; fi",
+            f"{append_line} || {{ rmdir {claim}; exit 1; }}",
+            mark_audited_command(job_done).argv[2],
+        ]
+    else:
+        lines.append(append_line)
     if then is not None:
         lines.append(f"{sh(*then.argv)} >/dev/null 2>&1 || true")
     return script(f"audit {record.app}", lines, timeout=30)
 
 
-def tail_command(lines: int = 200) -> RemoteCommand:
+# Reading the team's record: at most this many lines, each cut on the server at MAX_LINE bytes
+# (a line longer than that is not one of ours: skipped and counted, never parsed).
+TAIL_LINES = 500
+MAX_LINE = 16_384
+_MAX_FIELD = 2_000
+# Only these fields of a server line are kept (anything else a line carries is dropped).
+_TEXT_FIELDS = ("kind", "app", "server", "environment", "operator", "machine", "started_at",
+                "ended_at", "result", "app_state", "commit_before", "commit_after", "job",
+                "message")  # fmt: skip
+SOURCE_LOCAL, SOURCE_SERVER, SOURCE_BOTH = "local", "server", "both"
+
+
+def tail_command(lines: int = TAIL_LINES) -> RemoteCommand:
+    """The last ``lines`` lines of the audit file, each cut at ``MAX_LINE + 1`` bytes (so the
+    answer stays bounded even when something wrote a huge line)."""
     return script(
-        "read audit", ["cd", f"tail -n {int(lines)} {sh(AUDIT_FILE)} 2>/dev/null || true"]
+        "read audit",
+        [
+            "cd",
+            f"[ -f {sh(AUDIT_FILE)} ] || exit 0",
+            f"tail -n {int(lines)} {sh(AUDIT_FILE)} | cut -b 1-{MAX_LINE + 1}",
+        ],
+        timeout=30,
     )
+
+
+@dataclass(frozen=True)
+class ServerAudit:
+    """What the audit file of one server says: records oldest first, and how many lines could
+    not be read (broken JSON, not a record, too long, a partial last line)."""
+
+    server: str
+    records: list[dict[str, Any]]
+    skipped: int = 0
+
+
+def clean_record(d: dict[str, Any]) -> dict[str, Any] | None:
+    """The whitelisted fields of one audit line, with their types checked; None when it is not
+    an audit record (no app, kind or start time)."""
+    out: dict[str, Any] = {}
+    for key in _TEXT_FIELDS:
+        value = d.get(key)
+        if isinstance(value, str):
+            out[key] = value[:_MAX_FIELD]
+        elif value is not None and not isinstance(value, dict | list):
+            out[key] = str(value)[:_MAX_FIELD]
+    if not all(out.get(k) for k in ("app", "kind", "started_at")):
+        return None
+    downtime = d.get("downtime_s")
+    if isinstance(downtime, int | float) and not isinstance(downtime, bool):
+        out["downtime_s"] = float(downtime)
+    pending = d.get("pending_commits")
+    if isinstance(pending, int) and not isinstance(pending, bool):
+        out["pending_commits"] = pending
+    reasons = d.get("reasons")
+    if isinstance(reasons, dict):
+        out["reasons"] = {
+            str(k)[:100]: str(v)[:_MAX_FIELD]
+            for k, v in reasons.items()
+            if isinstance(v, str | int | float)
+        }
+    return out
+
+
+def parse_audit(
+    text: str, server: str, app: str | None = None, max_line: int = MAX_LINE
+) -> ServerAudit:
+    """Parse JSON lines robustly: a broken or foreign line is skipped and counted, never raised.
+    A record without a server id gets ``server``'s."""
+    records: list[dict[str, Any]] = []
+    skipped = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if len(line) > max_line:
+            skipped += 1
+            continue
+        try:
+            d = json.loads(line)
+        except (ValueError, RecursionError):
+            skipped += 1
+            continue
+        rec = clean_record(d) if isinstance(d, dict) else None
+        if rec is None:
+            skipped += 1
+            continue
+        rec.setdefault("server", server)
+        if app is None or rec["app"] == app:
+            records.append(rec)
+    return ServerAudit(server, records, skipped)
+
+
+def read_server_audit(
+    shell: Shell, server: str, app: str | None = None, lines: int = TAIL_LINES
+) -> ServerAudit:
+    """The newest ``lines`` records of the server's audit file (``server`` is its id)."""
+    cmd = tail_command(lines)
+    res = cmd.run(shell)
+    if res.exit_code != 0:
+        raise OperationFailed(f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}")
+    return parse_audit(res.stdout, server, app)
+
+
+def record_key(d: dict[str, Any]) -> tuple[str, ...]:
+    """Who did what when: the same write recorded locally and on the server has the same key.
+    A deploy's server job id is unique; other writes are told apart by their start (to the
+    second), app, server, kind, operator and machine."""
+    job = str(d.get("job") or "")
+    if job:
+        return ("job", job)
+    return tuple(
+        str(d.get(k) or "") for k in ("server", "app", "kind", "started_at", "operator", "machine")
+    )
+
+
+def merge_records(
+    local: list[dict[str, Any]], servers: list[ServerAudit], limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Local and server records as one list, newest first, each run once, with ``source``:
+    ``local`` (only this computer's history), ``server`` (only the team's audit) or ``both``."""
+    merged: dict[tuple[str, ...], dict[str, Any]] = {}
+    for d in local:
+        merged.setdefault(record_key(d), {**d, "source": SOURCE_LOCAL})
+    for audit in servers:
+        for d in audit.records:
+            key = record_key(d)
+            known = merged.get(key)
+            if known is None:
+                merged[key] = {**d, "source": SOURCE_SERVER}
+            elif known["source"] == SOURCE_LOCAL:
+                known["source"] = SOURCE_BOTH
+    out = sorted(merged.values(), key=_newest_first_key, reverse=True)
+    return out[:limit] if limit is not None else out
+
+
+def _newest_first_key(d: dict[str, Any]) -> tuple[float, str]:
+    text = str(d.get("started_at") or "")
+    try:
+        when = datetime.fromisoformat(text)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return (when.timestamp(), text)
+    except ValueError:
+        return (0.0, text)
 
 
 def append(
@@ -100,21 +247,15 @@ def append(
     record: AuditRecord,
     job_done: str | None = None,
     then: RemoteCommand | None = None,
-) -> None:
+) -> bool:
+    """Append ``record``; False when ``job_done`` had already been recorded by another desktop
+    (nothing appended then)."""
     cmd = append_command(record, job_done, then)
     res = cmd.run(shell)
     if res.exit_code != 0:
         raise OperationFailed(f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}")
+    return ALREADY_RECORDED not in res.stdout.split()
 
 
 def read_server(shell: Shell, app: str | None = None, lines: int = 200) -> list[dict[str, Any]]:
-    res = tail_command(lines).run(shell)
-    out = []
-    for line in res.stdout.splitlines():
-        try:
-            d = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(d, dict) and (app is None or d.get("app") == app):
-            out.append(d)
-    return out
+    return read_server_audit(shell, "", app, lines).records

@@ -26,6 +26,12 @@ class Downtime:
         self._last_key: tuple[str, int] | None = None
         self.online_since: tuple[float, int] | None = None  # (monotonic, restarts) back online
 
+    def went_down_at(self, t: float) -> None:
+        """Re-attaching: the app went down at ``t`` (noted by the desktop that detached)."""
+        if self.down_at is None:
+            self.down_at = t
+            self.emit(DowntimeStarted(t))
+
     def sample(self, status: AppStatus | None, t: float) -> None:
         online = status is not None and status.status == ONLINE
         key = (status.status, status.restarts) if status else ("missing", 0)

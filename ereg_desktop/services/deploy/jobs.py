@@ -43,6 +43,11 @@ def new_job_id(app: str, now: datetime | None = None) -> str:
     return f"{stamp}-{check_app(app)}-{secrets.token_hex(3)}"
 
 
+def job_dir(job_id: str) -> str:
+    """The job's folder, relative to the home directory (checks the id)."""
+    return _job_dir(job_id)
+
+
 def _job_dir(job_id: str) -> str:
     if not _JOB_ID_RE.match(job_id):
         raise ValueError(f"{job_id!r} is not a job id")
@@ -108,6 +113,7 @@ class JobListing:
     record: JobRecord
     state: JobState
     audited: bool
+    down_at: float | None = None  # when the app went down (epoch), noted by a desktop detaching
 
 
 def _state_shell(d: str) -> str:
@@ -188,7 +194,8 @@ def list_command() -> RemoteCommand:
             'elif kill -0 "$(cat "$d/pid" 2>/dev/null)" 2>/dev/null; then s=running; '
             "else s=lost; fi",
             '  if [ -f "$d/audited" ]; then a=audited; else a=open; fi',
-            '  printf \'%s\\t%s\\t%s\\n\' "$s" "$a" "$(tr -d \'\\n\' < "$d/job.json")"',
+            "  dn=$(head -c 40 \"$d/down_at\" 2>/dev/null | tr -d '\\t\\n' || true)",
+            '  printf \'%s\\t%s\\t%s\\t%s\\n\' "$s" "$a" "$dn" "$(tr -d \'\\n\' < "$d/job.json")"',
             "done",
         ],
         timeout=30,
@@ -222,6 +229,17 @@ def mark_audited_command(job_id: str) -> RemoteCommand:
     return script(f"mark job {job_id} recorded", ["cd", sh("touch", d + "/audited")])
 
 
+def mark_down_command(job_id: str, down_at: float) -> RemoteCommand:
+    """Note in the job's folder when the app went down, for whoever re-attaches (the downtime
+    then counts from there, not from the moment they looked)."""
+    d = _job_dir(job_id)
+    return script(
+        f"note downtime of job {job_id}",
+        ["cd", f"printf '%s\\n' {float(down_at):.3f} > {sh(d + '/down_at')}"],
+        timeout=15,
+    )
+
+
 def parse_state(line: str) -> JobState:
     line = line.strip()
     if line.startswith("exit "):
@@ -252,12 +270,19 @@ def parse_poll(stdout: str, offset: int) -> JobPoll:
 def parse_list(stdout: str) -> list[JobListing]:
     out = []
     for line in stdout.splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
+        parts = line.split("\t", 3)
+        if len(parts) < 3:
             continue
-        record = JobRecord.from_json(parts[2])
+        down_at: float | None = None
+        if len(parts) == 4:
+            try:
+                down_at = float(parts[2]) if parts[2] else None
+            except ValueError:
+                down_at = None
+        record = JobRecord.from_json(parts[-1])
         if record is not None:
-            out.append(JobListing(record, parse_state(parts[0]), parts[1] == "audited"))
+            audited = parts[1] == "audited"
+            out.append(JobListing(record, parse_state(parts[0]), audited, down_at))
     return sorted(out, key=lambda j: j.record.id)
 
 
@@ -302,6 +327,9 @@ class ServerJobs:
     def unfinished_business(self, app: str) -> list[JobListing]:
         """Jobs to re-attach to: still running, or ended with nobody having recorded the outcome."""
         return [j for j in self.listing(app) if not j.audited]
+
+    def mark_down(self, job_id: str, down_at: float) -> None:
+        self._run(mark_down_command(job_id, down_at))
 
     def mark_audited(self, job_id: str) -> None:
         self._run(mark_audited_command(job_id))

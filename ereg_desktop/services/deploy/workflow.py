@@ -127,6 +127,7 @@ class DeployRun:
         self._steps: list[StepRecord] = []
         self._log_tail: list[str] = []
         self._downtime: Downtime | None = None
+        self._down_at: float | None = None  # re-attaching: when the app went down, if known
         self.result: DeployResult | None = None
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.record = AuditRecord(
@@ -149,12 +150,14 @@ class DeployRun:
         """Follow a job a previous run started (this desktop before a restart, or another one):
         ``run()`` then skips to following it, verifies, and writes the audit record."""
         ctx = job.record.context
+        down_at = kwargs.pop("down_at", None)
         kwargs.setdefault("operator", str(ctx.get("operator", "")))
         kwargs.setdefault("machine", str(ctx.get("machine", "")) or None)
         reasons = {Concern(k): str(v) for k, v in dict(ctx.get("reasons", {})).items()}
         kwargs.setdefault("reasons", reasons)
         run = cls(ref, shell, **kwargs)
         run._reattach = job
+        run._down_at = down_at if down_at is not None else job.down_at
         run.record.started_at = str(ctx.get("started_at", job.record.started_at))
         run.record.commit_before = str(ctx.get("commit_before", ""))
         run.record.pending_commits = int(ctx.get("pending_commits", 0))
@@ -181,11 +184,20 @@ class DeployRun:
     def detach(self) -> None:
         self._detach.set()
 
+    @property
+    def down_since(self) -> float | None:
+        """When the app went down (epoch), while this run last saw it down: a run that
+        re-attaches to the same job counts the downtime from there."""
+        dt = self._downtime
+        return dt.down_at if dt is not None and dt.down_now else None
+
     # ---- the run ------------------------------------------------------------------------
 
     def run(self, on_event: EventSink | None = None) -> DeployResult:
         self._emit = on_event or (lambda e: None)
         self._downtime = Downtime(self._emit)
+        if self._reattach is not None and self._down_at is not None:
+            self._downtime.went_down_at(self._down_at)
         outcome, message, block = Outcome.FAILED, "", None
         inspection: Inspection | None = None
         try:
@@ -494,6 +506,14 @@ class DeployRun:
             except EregError as exc:
                 notes.append(f"the lock could not be released: {exc}")
         dt = self._downtime
+        if detached and self._detach.is_set() and self._job and dt is not None and dt.down_now:
+            # the operator let go while the app is down: whoever re-attaches counts the
+            # downtime from when it really began (best effort; a lost connection skips it)
+            assert dt.down_at is not None
+            try:
+                self.jobs.mark_down(self._job.id, dt.down_at)
+            except EregError:
+                pass
         downtime = dt.seconds if dt is not None else None
         if dt is not None and dt.down_now and app_state == AppState.UP:
             dt.sample(AppStatus(self.ref.app, ONLINE), time.time())
@@ -509,14 +529,17 @@ class DeployRun:
         r.downtime_s = downtime
         r.message = message
         r.steps = list(self._steps)
+        first_record = True
         if record and not detached:
             job_done = self._job.id if self._job is not None else None
             prune = prune_command(self.ref.app, self.settings.keep_jobs) if job_done else None
             try:
-                audit.append(self.shell, r, job_done, then=prune)
+                first_record = audit.append(self.shell, r, job_done, then=prune)
             except EregError as exc:
                 notes.append(f"the server audit record could not be written: {exc}")
-        if record and self.history is not None and not detached:
+            if not first_record:  # another desktop followed the same job and recorded it
+                message = f"{message} (already recorded by another desktop)"
+        if record and self.history is not None and not detached and first_record:
             self.history.add(r.to_dict())
         if notes:
             message = f"{message} ({'; '.join(notes)})"
