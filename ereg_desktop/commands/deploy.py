@@ -1,7 +1,8 @@
 """``ereg-desktop deploy APP [--yes] [--reason TEXT] [--json]``: the update procedure.
 
 Exit 0 when deployed (or nothing was pending), 1 otherwise; the message says whether the app is
-up or down.
+up or down. When the server has unfinished updates of the app (a job nobody recorded), those are
+followed and recorded instead, said so clearly, and no new update starts (exit 1: run it again).
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_FAILED, EXIT_OK
 from ereg_desktop.services.deploy.actions import WriteGuard
 from ereg_desktop.services.deploy.events import DeployEvent
+from ereg_desktop.services.deploy.jobs import JobListing
 from ereg_desktop.services.deploy.preflight import concerns
-from ereg_desktop.services.deploy.workflow import DeployRun, describe_event
+from ereg_desktop.services.deploy.workflow import (
+    DeployResult,
+    DeployRun,
+    Outcome,
+    describe_event,
+)
 from ereg_desktop.store.history import History
 
 
@@ -62,22 +69,53 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         if text is not None:
             print(text, file=out, flush=True)
 
+    followed: list[DeployResult] = []
     try:
         jobs = DeployRun.find_jobs(shell, ref.app)
         guard = WriteGuard()
         history = History(paths.history_db)
-        if jobs:
-            print(f"re-attaching to server job {jobs[-1].record.id}", file=out)
-            deploy = DeployRun.reattach(ref, shell, jobs[-1], guard=guard, history=history)
-        else:
+        # Unfinished business first, oldest first: a job nobody recorded holds the app's lock,
+        # so no new update can start before its outcome is known and recorded.
+        for job in jobs:
+            print(_following(job), file=out, flush=True)
+            run_ = DeployRun.reattach(ref, shell, job, guard=guard, history=history)
+            followed.append(run_.run(show))
+            if followed[-1].outcome == Outcome.DETACHED:
+                break
+        result = followed[-1] if followed else None
+        if result is None:
             deploy = DeployRun(
                 ref, shell, operator=operator, guard=guard, reasons=reasons,
                 history=history,
             )  # fmt: skip
-        result = deploy.run(show)
+            result = deploy.run(show)
     finally:
         pool.close()
     if args.json:
         print(json.dumps(result.record.to_dict(), indent=2, ensure_ascii=False))
+    if followed:
+        for r in followed:
+            print(f"server job {r.job_id}: {r.outcome}: {r.message} [app {r.app_state}]", file=out)
+        if result.outcome == Outcome.DETACHED:
+            print("That job is not over yet: no new update was started.", file=out)
+        else:
+            print(
+                f"No new update was started: the unfinished job is now recorded. Run "
+                f"`ereg-desktop deploy {ref.app}` again to update {ref.app}.",
+                file=out,
+            )
+        return EXIT_FAILED
     print(f"{result.outcome}: {result.message} [app {result.app_state}]", file=out)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _following(job: JobListing) -> str:
+    ctx = job.record.context
+    who = ctx.get("operator") if isinstance(ctx.get("operator"), str) else None
+    machine = ctx.get("machine") if isinstance(ctx.get("machine"), str) else None
+    by = f"{who or 'someone'}" + (f" on {machine}" if machine else "")
+    return (
+        f"An unfinished update of {job.record.app} is on the server: server job "
+        f"{job.record.id}, started by {by} at {job.record.started_at} ({job.state.state}). "
+        "Following it to verify and record its outcome, instead of starting a new update."
+    )

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep the key's passphrase in the keyring too (else it is asked when connecting)",
     )
+    imp.add_argument("--replace", action="store_true", help="replace the key already stored")
     gen = sub.add_parser("generate", help="create a new ed25519 key, kept only in the keyring")
     gen.add_argument("--server", metavar="ID", help="server id (default: the first server)")
     gen.add_argument("--replace", action="store_true", help="replace the key already stored")
@@ -63,6 +64,11 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
     store = SecretStore.from_environment()
     comment = keys.key_comment(inv.operator.name or getpass.getuser())
     if args.keys_command == "import":
+        if keys.has_key(store, server.id) and not args.replace:
+            raise BadInputError(
+                f"A key for {server.id} is already stored; add --replace to import this one "
+                "instead (the stored key is then gone from this computer)."
+            )
         path = Path(args.path).expanduser()
         passphrase = ask_passphrase(server.id) if keys.key_needs_passphrase(path) else None
         stored = keys.import_key(

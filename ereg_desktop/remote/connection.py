@@ -173,9 +173,24 @@ class ConnectionPool:
             raise NoAnswer(server, "the command", timeout or 0) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             # The transport died under us (network gone, sshd restarted): the next call
-            # reconnects. A half-run command is not repeated: the caller decides.
-            self.drop(server.id)
+            # reconnects. A half-run command is not repeated: the caller decides. A channel the
+            # server refused (its session limit) leaves a live transport that every other
+            # operation on this server is using: keep it.
+            if transport.is_active():
+                raise Unreachable(
+                    server, f"the server refused a new session ({_ssh_failure(exc)})"
+                ) from None
+            self._drop_transport(server.id, transport)
             raise Unreachable(server, f"connection lost ({_ssh_failure(exc)})") from None
+
+    def _drop_transport(self, server_id: str, transport: paramiko.Transport) -> None:
+        """Drop the server's connection if it is still the one that died (another thread may
+        have reconnected meanwhile)."""
+        slot = self._slot(server_id)
+        with slot.lock:
+            if slot.client is not None and slot.client.get_transport() is transport:
+                slot.client.close()
+                slot.client = None
 
     def drop(self, server_id: str) -> None:
         """Close the server's connection (after re-trusting a host key, or a lost transport)."""

@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ereg_desktop.errors import EregError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS writes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,6 +24,10 @@ CREATE TABLE IF NOT EXISTS writes (
 );
 CREATE INDEX IF NOT EXISTS writes_by_app ON writes (app, started_at);
 """
+
+
+class HistoryError(EregError):
+    """The local history could not be written (database locked, disk full, read-only folder)."""
 
 
 class History:
@@ -37,6 +43,15 @@ class History:
         return conn
 
     def add(self, record: dict[str, Any]) -> int:
+        """Raises :class:`HistoryError` when the record could not be stored."""
+        try:
+            return self._add(record)
+        except (sqlite3.Error, OSError) as exc:
+            raise HistoryError(
+                f"the local history ({self.path}) could not be written: {exc}"
+            ) from exc
+
+    def _add(self, record: dict[str, Any]) -> int:
         conn = self._connect()
         try:
             with conn:

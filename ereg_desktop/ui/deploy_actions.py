@@ -8,6 +8,7 @@ It also re-attaches to server jobs nobody has recorded yet, when a server (re)co
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ereg_desktop.ui.notify import Notifier
 
 VERBS = ("restart", "stop", "start")
+log = logging.getLogger(__name__)
 
 
 class PooledShell:
@@ -309,6 +311,7 @@ class DeploymentActions(QObject):
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
         dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
+        dialog.task_finished.connect(lambda: self._run_finished(ref, dialog))
         dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
         self.dialogs.append(dialog)
         dialog.show()
@@ -325,7 +328,9 @@ class DeploymentActions(QObject):
             self.offer_break_lock(ref, result.lock_holder, result.message)
 
     def _dialog_closed(self, dialog: DeployDialog) -> None:
-        if not dialog.running and dialog in self.dialogs:
+        # a dialog whose run or "Start it again" still works is kept until that ends: its
+        # callbacks must not reach a deleted widget
+        if not dialog.busy and dialog in self.dialogs:
             self.dialogs.remove(dialog)
             dialog.deleteLater()
 
@@ -367,16 +372,25 @@ class DeploymentActions(QObject):
         let_go = {d.job_id: d for d in self.dialogs if d.job_id and not d.running}
         by_app = {r.app: r for r in refs}
         for job in jobs:
-            ref = by_app[job.record.app]
+            ref = by_app.get(job.record.app)
+            if ref is None:
+                continue
             if job.record.id in following or self.guard.running(ref.server.id, ref.app):
                 continue
             waiting = let_go.get(job.record.id)
             # the dialog that let go knows when the app went down (the job folder may not)
             down_at = getattr(waiting.deploy_run, "down_since", None) if waiting else None
-            run = DeployRun.reattach(
-                ref, self.shell(ref), job, guard=self.guard, history=self.history(),
-                settings=self.settings(), down_at=down_at,
-            )  # fmt: skip
+            try:
+                run = DeployRun.reattach(
+                    ref, self.shell(ref), job, guard=self.guard, history=self.history(),
+                    settings=self.settings(), down_at=down_at,
+                )  # fmt: skip
+            except Exception:  # one job this version cannot follow must not stop the others
+                log.error("cannot follow server job %s of %s", job.record.id, ref.app,
+                          exc_info=True)  # fmt: skip
+                self._status(f"Server job {job.record.id} of {ref.app} cannot be followed "
+                             "by this version: see the log", 20_000)  # fmt: skip
+                continue
             if waiting is not None:
                 self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
                 waiting.follow_again(run)

@@ -71,6 +71,7 @@ class DeployDialog(QDialog):
     restart_requested = Signal(object)  # the DeploymentRef: "Restart instead"
     break_lock_requested = Signal(object)  # the DeployResult whose lock holder is stale
     run_finished = Signal(object)  # the DeployResult
+    task_finished = Signal()  # "Start it again" ended (the dialog may be deleted once hidden)
 
     def __init__(
         self,
@@ -94,6 +95,7 @@ class DeployDialog(QDialog):
         self.resize(900, 620)
 
         self.running = False
+        self.starting_again = False  # "Start it again" runs on a worker
         self.deploy_result: DeployResult | None = None
         self.job_id: str | None = None
         self.cancel_mode = "cancel"
@@ -336,7 +338,15 @@ class DeployDialog(QDialog):
         )
         self.summary.show()
 
+    @property
+    def busy(self) -> bool:
+        """A worker still reports to this dialog (the run, or "Start it again")."""
+        return self.running or self.starting_again
+
     def start_again(self) -> None:
+        if self.starting_again:
+            return
+        self.starting_again = True
         self.start_again_button.setEnabled(False)
         self.start_again_button.setText("Starting\u2026")
         self._add_line(Step.VERIFY, f"Start it again: pm2 start {self.ref.app}")
@@ -344,10 +354,20 @@ class DeployDialog(QDialog):
         run = self.deploy_run
         run_task(
             lambda progress: run.start_again(progress),
-            on_result=self._started_again,
-            on_error=lambda e: self._started_again_failed(str(e)),
+            on_result=self._started_again_done,
+            on_error=self._started_again_error,
             on_progress=self.handle_event,
         )
+
+    def _started_again_done(self, result: ActionResult) -> None:
+        self.starting_again = False
+        self._started_again(result)
+        self.task_finished.emit()
+
+    def _started_again_error(self, error: BaseException) -> None:
+        self.starting_again = False
+        self._started_again_failed(str(error))
+        self.task_finished.emit()
 
     def _started_again(self, result: ActionResult) -> None:
         self._add_line(Step.VERIFY, result.message)

@@ -249,6 +249,18 @@ class KeysDialog(QDialog):
         chosen = self._choose_file(self)
         if not chosen:
             return
+        server = self.server()
+        if (
+            self._has_key
+            and server is not None
+            and not self._confirm(
+                self,
+                f"A key is already stored for {server.id}. Importing {chosen} replaces it: access "
+                "works with the imported key only (its public key must be on the server). "
+                "Replace it?",
+            )
+        ):
+            return
         path = Path(chosen)
         self._import_path = path
         self._hide_passphrase()

@@ -243,3 +243,53 @@ def test_owner_mismatch_needs_reason(sandbox: Any, pool: ConnectionPool, tmp_pat
     result = new_run(pool, ref, tmp_path).run()
     assert result.outcome == Outcome.BLOCKED and result.block == Block.NEEDS_REASON
     assert "Marek" in result.message
+
+
+def test_lost_answer_to_the_start_follows_the_job_by_its_id(
+    sandbox: Any, pool: ConnectionPool, tmp_path: Path
+) -> None:
+    from ereg_desktop.errors import ConnectionProblem
+
+    app = "gt-dev"
+    sandbox.set_setup(app, seconds=1, fail=False)
+    new = sandbox.push_commit(app, {"lost.txt": "x\n"}, "Start answer lost")
+    ref = make_ref(sandbox, app)
+    real = shell(pool, ref)
+
+    class LosesTheStartAnswer:
+        """The server runs the start; its answer never arrives (the network dropped)."""
+
+        def run(self, argv: Any, *, timeout: float) -> Any:
+            res = real.run(argv, timeout=timeout)
+            if "setsid nohup" in argv[-1]:
+                raise ConnectionProblem("no answer from the server within 30 s")
+            return res
+
+    run = DeployRun(ref, LosesTheStartAnswer(), operator="Tester", guard=WriteGuard(),
+                    settings=FAST, history=History(tmp_path / "h.sqlite3"))  # fmt: skip
+    result = run.run()
+    assert result.outcome == Outcome.DEPLOYED, result.message
+    assert sandbox.head(app) == new and not lock_dir(sandbox, app).exists()
+    assert server_audit(sandbox, app)[-1]["job"] == result.job_id
+
+
+def test_ownerless_lock_is_stale_after_minutes_and_can_be_broken(
+    sandbox: Any, pool: ConnectionPool, tmp_path: Path
+) -> None:
+    app = "els"
+    ref = make_ref(sandbox, app)
+    sandbox.run_as_user(
+        f"mkdir -p ~/.ereg-desktop/locks/{app} && touch -d '10 minutes ago' "
+        f"~/.ereg-desktop/locks/{app}",
+        login=False,
+    )
+    try:
+        sandbox.push_commit(app, {"o.txt": "o\n"}, "pending behind an ownerless lock")
+        result = new_run(pool, ref, tmp_path).run()
+        assert result.outcome == Outcome.BLOCKED and result.block == Block.LOCK_HELD
+        assert result.lock_stale and result.lock_holder is not None
+        assert result.lock_holder.ownerless and "no owner.json" in result.message
+        assert ServerLock(shell(pool, ref), app).break_stale(result.lock_holder)
+        assert not lock_dir(sandbox, app).exists()
+    finally:
+        sandbox.run_as_user(f"rm -rf ~/.ereg-desktop/locks/{app}", login=False)

@@ -154,3 +154,20 @@ def test_no_keyring_is_said_in_the_dialog(qtbot, ctx, monkeypatch):
     dialog.show()
     qtbot.waitUntil(lambda: "No usable OS keyring" in dialog.message.text(), timeout=5000)
     assert "Secret Service" in dialog.message.text()
+
+
+def test_import_over_a_stored_key_asks_first(qtbot, ctx, tmp_path, keyring_backend):
+    asked: list[str] = []
+    dialog = open_dialog(qtbot, ctx, key_file(tmp_path, None))
+    with qtbot.waitSignal(dialog.key_changed, timeout=10_000):
+        dialog.import_button.click()
+    first = dialog.public_key.toPlainText()
+    other = tmp_path / "other"
+    other.mkdir()
+    dialog = open_dialog(qtbot, ctx, key_file(other, None),
+                         confirm=lambda parent, text: asked.append(text) or False)  # fmt: skip
+    qtbot.waitUntil(lambda: dialog.public_key.toPlainText() == first, timeout=5000)
+    dialog.import_button.click()  # declined
+    assert asked and "replaces it" in asked[0]
+    wait_idle(qtbot, dialog)
+    assert dialog.public_key.toPlainText() == first

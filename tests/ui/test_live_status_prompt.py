@@ -62,3 +62,16 @@ def test_settings_round_trip_and_broken_file(tmp_path):
     assert load_settings(path) == Settings()
     path.write_text('[status]\nrefresh_interval_s = "often"\n')
     assert load_settings(path) == Settings()
+
+
+def test_an_unanswered_prompt_times_out(qtbot, window):
+    prompt = PassphrasePrompt(window, timeout_s=0.2)
+    answers: list[str | None] = []
+    with qtbot.waitSignal(prompt.dialog_shown, timeout=5000) as shown:
+        thread = ask_in_thread(prompt, answers)
+    dialog = shown.args[0]
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5000)
+    assert answers == [None]  # the worker (holding the server's pool lock) is free again
+    from shiboken6 import isValid
+
+    qtbot.waitUntil(lambda: not isValid(dialog) or not dialog.isVisible(), timeout=5000)

@@ -34,3 +34,64 @@ def test_invalid_host_name_is_unreachable_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(Unreachable) as caught:
         pool.transport(Server(id="x", host="a" * 64 + ".org"))
     assert "not a valid host name" in str(caught.value)
+
+
+def test_declined_passphrase_backs_off(tmp_path: Path) -> None:
+    from ereg_desktop.errors import EregError
+
+    asked: list[str] = []
+
+    def declined(server: Server):  # type: ignore[no-untyped-def]
+        asked.append(server.id)
+        raise EregError("the passphrase was not given")
+
+    pool = ConnectionPool(KnownHosts(tmp_path / "kh"), declined, backoff_max=60)
+    server = Server(id="unctad", host="127.0.0.1", port=9)
+    for _ in range(3):
+        with pytest.raises(NoUsableKey):
+            pool.transport(server)
+    assert asked == ["unctad"]  # not asked again on every poll: backing off
+
+
+def test_refused_channel_keeps_the_shared_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import paramiko
+
+    from ereg_desktop.remote import connection
+
+    class Transport:
+        active = True
+
+        def is_active(self) -> bool:
+            return self.active
+
+    class Client:
+        def __init__(self, t: Transport) -> None:
+            self.t = t
+            self.closed = False
+
+        def get_transport(self) -> Transport:
+            return self.t
+
+        def close(self) -> None:
+            self.closed = True
+
+    def refused(*a: object) -> None:
+        raise paramiko.ChannelException(1, "Administratively prohibited")
+
+    pool = ConnectionPool(KnownHosts(tmp_path / "kh"), no_key)
+    server = Server(id="unctad", host="127.0.0.1", port=9)
+    t = Transport()
+    client = Client(t)
+    slot = pool._slot(server.id)
+    slot.client, slot.address = client, (server.host, server.port, server.user)  # type: ignore[assignment]
+    monkeypatch.setattr(connection, "exec_on", refused)
+    with pytest.raises(Unreachable, match="refused a new session"):
+        pool.run(server, ["true"])
+    assert slot.client is client and not client.closed  # the others keep using it
+    t.active = False  # a transport that really died is dropped (and reconnected next time)
+    monkeypatch.setattr(pool, "transport", lambda s: t)
+    with pytest.raises(Unreachable, match="connection lost"):
+        pool.run(server, ["true"])
+    assert slot.client is None and client.closed

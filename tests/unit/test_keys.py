@@ -200,3 +200,37 @@ def test_cli_no_keyring(
     monkeypatch.setenv("EREG_DESKTOP_KEYRING", "keyring.backends.fail:Keyring")
     assert main(["--config-dir", str(cli_env), "keys", "generate"]) == 1
     assert "No usable OS keyring" in capsys.readouterr().err
+
+
+def test_cli_import_over_a_stored_key_needs_replace(tmp_path: Path) -> None:
+    import argparse
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from ereg_desktop.commands import keys as keys_cmd
+    from ereg_desktop.errors import BadInputError
+    from ereg_desktop.store.paths import AppPaths
+    from ereg_desktop.store.secrets import SecretStore
+
+    def key_file(name: str) -> Path:
+        path = tmp_path / name
+        path.write_bytes(ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption()))  # fmt: skip
+        return path
+
+    paths = AppPaths.resolve(config_dir=tmp_path / "cfg")
+
+    def imp(path: Path, replace: bool) -> int:
+        args = argparse.Namespace(keys_command="import", path=str(path), server="unctad",
+                                  keep_passphrase=False, replace=replace)  # fmt: skip
+        return keys_cmd.run(args, paths)
+
+    assert imp(key_file("first"), False) == 0
+    first = keys.stored_public_line(SecretStore.from_environment(), "unctad")
+    with pytest.raises(BadInputError, match="--replace"):
+        imp(key_file("second"), False)
+    assert keys.stored_public_line(SecretStore.from_environment(), "unctad") == first
+    assert imp(key_file("third"), True) == 0
+    assert keys.stored_public_line(SecretStore.from_environment(), "unctad") != first

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ereg_desktop.errors import EregError
@@ -21,7 +21,13 @@ from ereg_desktop.services.deploy.audit import append as audit_append
 from ereg_desktop.services.deploy.lock import ServerLock
 from ereg_desktop.services.deploy.log_text import clean_line
 from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, pm2_action
-from ereg_desktop.services.deploy.verify import ONLINE, AppProbe, Pm2Probe
+from ereg_desktop.services.deploy.verify import (
+    ONLINE,
+    UNKNOWN,
+    AppProbe,
+    Pm2Probe,
+    Pm2Unavailable,
+)
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
 
@@ -128,10 +134,20 @@ def run_action(
         res = plan.command.run(shell)
         seconds = time.monotonic() - t0
         output = "\n".join(clean_line(x) for x in (res.stdout + res.stderr).splitlines())
-        after = probe.app_status(ref.app)
-        status = after.status if after else "missing"
-        ok = res.exit_code == 0 and status == _wanted(verb)
-        if ok:
+        unread = ""
+        try:
+            after = probe.app_status(ref.app)
+            status = after.status if after else "missing"
+        except Pm2Unavailable as exc:  # pm2 answered the action but not the read afterwards
+            status, unread = UNKNOWN, str(exc)
+        # pm2's own exit 0 stands when its state afterwards could not be read
+        ok = res.exit_code == 0 and status in (_wanted(verb), UNKNOWN)
+        if ok and unread:
+            message = (
+                f"{ref.app}: {verb} done in {seconds:.2f} s (exit 0); its state afterwards is "
+                f"unknown: {unread}."
+            )
+        elif ok:
             message = f"{ref.app}: {verb} done in {seconds:.2f} s; now {status}."
         else:
             lines = [ln for ln in output.splitlines() if ln.strip()]
@@ -150,7 +166,7 @@ def run_action(
         started_at=started.isoformat(timespec="seconds"),
         ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
         result="ok" if ok else "failed",
-        app_state="up" if status == ONLINE else "down",
+        app_state="up" if status == ONLINE else (UNKNOWN if status == UNKNOWN else "down"),
         message=message,
         steps=[StepRecord(plan.command.text, "ok" if ok else "failed", seconds, message)],
     )
@@ -159,5 +175,8 @@ def run_action(
     except EregError:
         pass  # the local record below still says what happened
     if history is not None:
-        history.add(record.to_dict())
+        try:
+            history.add(record.to_dict())
+        except EregError as exc:  # the action happened: say so, with what was not recorded
+            result = replace(result, message=f"{result.message} ({exc})")
     return result

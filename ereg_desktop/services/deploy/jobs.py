@@ -116,14 +116,47 @@ class JobListing:
     down_at: float | None = None  # when the app went down (epoch), noted by a desktop detaching
 
 
+def _alive(pid_file: str, job_id: str) -> str:
+    """Shell test: the pid in ``pid_file`` is alive *and* is this job's shell (its command line
+    names the job's folder), so a pid reused after a reboot is not taken for the job. An empty
+    command line (no /proc, or read in the instant of an exec) proves nothing: alive counts."""
+    return (
+        f'{{ p=$(cat {pid_file} 2>/dev/null); j={job_id}; [ -n "$p" ] && kill -0 "$p" 2>/dev/null'
+        " && { c=$(tr -d '\\000' < \"/proc/$p/cmdline\" 2>/dev/null); "
+        '[ -z "$c" ] || [ "${c#*"$j"}" != "$c" ]; }; }'
+    )
+
+
 def _state_shell(d: str) -> str:
     """Shell text setting $s to the job's state line. Exit file first: once it exists the log is
     complete, so a poll that reports the exit code also returns the whole rest of the log."""
+    job_id = d.rsplit("/", 1)[-1]
     return (
         f'if [ -f {sh(d + "/exit")} ]; then s="exit $(cat {sh(d + "/exit")})"; '
-        f'elif kill -0 "$(cat {sh(d + "/pid")} 2>/dev/null)" 2>/dev/null; then s=running; '
+        f"elif {_alive(sh(d + '/pid'), sh(job_id))}; then s=running; "
         "else s=lost; fi"
     )
+
+
+# While the job runs the log may end inside a UTF-8 character: leave its first bytes for the next
+# poll (``end`` moves back to where the character starts), so it is never cut in two.
+_SAFE_END = [
+    'if [ "$s" = running ] && [ "$end" -gt {offset} ]; then',
+    "  n=$((end - {offset})); [ $n -gt 3 ] && n=3",
+    "  b=($(od -An -tu1 -j $((end - n)) -N $n {log} 2>/dev/null))",
+    "  i=$((${{#b[@]}} - 1)); k=0",
+    "  while [ $i -ge 0 ]; do",
+    "    k=$((k + 1)); v=${{b[$i]}}",
+    "    if [ $v -lt 128 ]; then break; fi",
+    "    if [ $v -ge 192 ]; then",
+    "      if [ $v -ge 240 ]; then need=4; elif [ $v -ge 224 ]; then need=3; else need=2; fi",
+    "      [ $k -lt $need ] && end=$((end - k))",
+    "      break",
+    "    fi",
+    "    i=$((i - 1))",
+    "  done",
+    "fi",
+]
 
 
 def start_command(record: JobRecord) -> RemoteCommand:
@@ -174,10 +207,11 @@ def poll_command(job_id: str, offset: int, wait_s: float = 0.0) -> RemoteCommand
             *wait,
             _state_shell(d),
             'echo "$s"',
-            f"size=$(wc -c < {sh(d + '/log')} 2>/dev/null || echo 0)",
-            'echo "size $size"',
-            f'if [ "$size" -gt {offset} ]; then '
-            f"tail -c +{offset + 1} {sh(d + '/log')} | head -c $((size - {offset})); fi",
+            f"end=$(wc -c < {sh(d + '/log')} 2>/dev/null || echo 0)",
+            *[ln.format(offset=offset, log=sh(d + "/log")) for ln in _SAFE_END],
+            'echo "size $end"',
+            f'if [ "$end" -gt {offset} ]; then '
+            f"tail -c +{offset + 1} {sh(d + '/log')} | head -c $((end - {offset})); fi",
         ],
         timeout=30,
     )
@@ -191,8 +225,8 @@ def list_command() -> RemoteCommand:
             f"for d in {sh(JOBS_DIR)}/*; do",
             '  [ -f "$d/job.json" ] || continue',
             '  if [ -f "$d/exit" ]; then s="exit $(cat "$d/exit")"; '
-            'elif kill -0 "$(cat "$d/pid" 2>/dev/null)" 2>/dev/null; then s=running; '
-            "else s=lost; fi",
+            f"elif {_alive(chr(34) + '$d/pid' + chr(34), chr(34) + '${d##*/}' + chr(34))}; "
+            "then s=running; else s=lost; fi",
             '  if [ -f "$d/audited" ]; then a=audited; else a=open; fi',
             "  dn=$(head -c 40 \"$d/down_at\" 2>/dev/null | tr -d '\\t\\n' || true)",
             '  printf \'%s\\t%s\\t%s\\t%s\\n\' "$s" "$a" "$dn" "$(tr -d \'\\n\' < "$d/job.json")"',
@@ -299,12 +333,22 @@ class ServerJobs:
         return res.stdout
 
     def start(self, app: str, argv: Sequence[str], context: dict[str, Any]) -> JobRecord:
+        record = self.plan(app, argv, context)
+        self.launch(record)
+        return record
+
+    @staticmethod
+    def plan(app: str, argv: Sequence[str], context: dict[str, Any]) -> JobRecord:
+        """The job's record with its id, chosen before anything runs: when the answer to the
+        start is lost, the job is still found (and followed) by this id."""
         now = datetime.now(UTC)
-        record = JobRecord(
+        return JobRecord(
             new_job_id(app, now), app, tuple(argv), now.isoformat(timespec="seconds"), context
         )
+
+    def launch(self, record: JobRecord) -> None:
+        """Start the planned job on the server, detached."""
         self._run(start_command(record))
-        return record
 
     def poll(self, job_id: str, offset: int, wait_s: float = 0.0) -> JobPoll:
         cmd = poll_command(job_id, offset, wait_s)

@@ -24,6 +24,10 @@ LOCKS_DIR = f"{STATE_DIR}/locks"
 # A lock not yet bound to a server job belongs to a desktop in Preflight/Inspect (seconds). One
 # that old without a job means that desktop went away.
 UNBOUND_STALE_AFTER = timedelta(minutes=15)
+# A lock folder without owner.json exists for milliseconds while a desktop takes it; one that
+# old is what a failed write or a cut connection left behind.
+OWNERLESS_STALE_AFTER = timedelta(minutes=3)
+OWNERLESS = "(unknown: the lock has no owner.json)"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class LockOwner:
     token: str  # identifies this holder; not a secret, only a name for compare-and-release
     purpose: str = "deploy"
     job: str | None = None
+    # set only for a lock folder without owner.json: its modification time (server clock), which
+    # names it when breaking it; never written to owner.json
+    ownerless_mtime: int | None = None
+
+    @property
+    def ownerless(self) -> bool:
+        return self.ownerless_mtime is not None
 
     @classmethod
     def new(cls, operator: str, machine: str, pid: int, purpose: str = "deploy") -> LockOwner:
@@ -42,7 +53,9 @@ class LockOwner:
         return cls(operator, machine, pid, since, secrets.token_hex(8), purpose)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        d = asdict(self)
+        del d["ownerless_mtime"]
+        return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> LockOwner | None:
@@ -61,6 +74,8 @@ class LockOwner:
             return None
 
     def describe(self) -> str:
+        if self.ownerless:
+            return f"{OWNERLESS}, left since {self.since}"
         job = f", server job {self.job}" if self.job else ""
         return f"{self.operator} on {self.machine} since {self.since} ({self.purpose}{job})"
 
@@ -81,7 +96,9 @@ class LockHeld(EregError):
         self.stale = stale
         who = holder.describe() if holder else "another operator (the lock is being taken now)"
         hint = (
-            " It looks stale (its job is gone): it can be broken after confirming."
+            " It looks stale (nobody has held it for minutes): it can be broken after confirming."
+            if stale and holder is not None and holder.ownerless
+            else " It looks stale (its job is gone): it can be broken after confirming."
             if stale
             else " Wait for them to finish, or ask them."
         )
@@ -92,20 +109,37 @@ def _lock_dir(app: str) -> str:
     return f"{LOCKS_DIR}/{check_app(app)}"
 
 
+def _ownerless_lines(d: str) -> list[str]:
+    """After ``held``: owner.json, or (none) a line ``ownerless AGE_S MTIME`` on the server's
+    clock, so a lock folder left without its owner can be recognised and broken."""
+    return [
+        f"if [ -f {sh(d + '/owner.json')} ]; then cat {sh(d + '/owner.json')} 2>/dev/null;",
+        f"else m=$(stat -c %Y {sh(d)} 2>/dev/null || echo 0); "
+        'echo "ownerless $(( $(date +%s) - m )) $m"; fi',
+    ]
+
+
 def acquire_command(app: str, owner: LockOwner) -> RemoteCommand:
+    """Every step checked: the verdict is ``acquired`` only once owner.json is in place. When
+    writing it fails the folder just made is removed again (``failed``), so no lock is left
+    without an owner; ``error`` when the locks folder cannot be made."""
     d = _lock_dir(app)
     return script(
         f"lock {app}",
         [
-            "cd",
-            sh("mkdir", "-p", LOCKS_DIR),
+            "cd || { echo error; exit 0; }",
+            f"{sh('mkdir', '-p', LOCKS_DIR)} || {{ echo error; exit 0; }}",
             f"if {sh('mkdir', d)} 2>/dev/null; then",
-            f"  printf '%s\\n' {sh(owner.to_json())} > {sh(d + '/owner.json.tmp')}",
-            f"  {sh('mv', d + '/owner.json.tmp', d + '/owner.json')}",
-            "  echo acquired",
+            f"  if printf '%s\\n' {sh(owner.to_json())} > {sh(d + '/owner.json.tmp')} &&"
+            f" {sh('mv', d + '/owner.json.tmp', d + '/owner.json')}; then",
+            "    echo acquired",
+            "  else",
+            f"    {sh('rm', '-rf', d)}",
+            "    echo failed",
+            "  fi",
             "else",
             "  echo held",
-            f"  cat {sh(d + '/owner.json')} 2>/dev/null",
+            *[f"  {line}" for line in _ownerless_lines(d)],
             "fi",
         ],
         timeout=30,
@@ -142,6 +176,26 @@ def break_command(app: str, holder_token: str) -> RemoteCommand:
     )
 
 
+def break_ownerless_command(app: str, mtime: int) -> RemoteCommand:
+    """Remove a lock folder without owner.json, only if it is still the one confirmed (no
+    owner.json meanwhile, the same modification time)."""
+    d = _lock_dir(app)
+    aside = f"{LOCKS_DIR}/.broken-{app}-ownerless-{int(mtime)}"
+    return script(
+        f"break lock {app}",
+        [
+            "cd",
+            f"if [ ! -d {sh(d)} ]; then echo gone",
+            f"elif [ ! -e {sh(d + '/owner.json')} ] && "
+            f'[ "$(stat -c %Y {sh(d)} 2>/dev/null)" = {int(mtime)} ]; then',
+            f"  {sh('mv', d, aside)} && {sh('rm', '-rf', aside)} && echo released",
+            "else",
+            "  echo other",
+            "fi",
+        ],
+    )
+
+
 def bind_job_command(app: str, owner: LockOwner) -> RemoteCommand:
     """Rewrite owner.json naming the server job, so others see the lock is held by that job."""
     d = _lock_dir(app)
@@ -165,8 +219,9 @@ def read_command(app: str) -> RemoteCommand:
         f"who holds {app}",
         [
             "cd",
-            f"if [ -d {sh(d)} ]; then echo held; cat {sh(d + '/owner.json')} 2>/dev/null;"
-            " else echo free; fi",
+            f"if [ -d {sh(d)} ]; then echo held;",
+            *[f"  {line}" for line in _ownerless_lines(d)],
+            "else echo free; fi",
         ],
         timeout=30,
     )
@@ -175,7 +230,22 @@ def read_command(app: str) -> RemoteCommand:
 def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
     """First line is the verdict (acquired/held/released/gone/other/bound/free); then owner.json."""
     first, _, rest = stdout.strip().partition("\n")
-    return first.strip(), LockOwner.from_json(rest.strip()) if rest.strip() else None
+    rest = rest.strip()
+    if rest.startswith("ownerless "):
+        return first.strip(), _ownerless(rest)
+    return first.strip(), LockOwner.from_json(rest) if rest else None
+
+
+def _ownerless(line: str) -> LockOwner | None:
+    try:
+        _, age_s, mtime = line.split()[:3]
+        since = datetime.now(UTC) - timedelta(seconds=max(0, int(age_s)))
+    except ValueError:
+        return None
+    return LockOwner(
+        OWNERLESS, "?", 0, since.isoformat(timespec="seconds"), "", "unknown",
+        ownerless_mtime=int(mtime),
+    )  # fmt: skip
 
 
 def is_stale(
@@ -187,6 +257,9 @@ def is_stale(
     """
     if holder is None:
         return False
+    if holder.ownerless:
+        age = holder.age(now)
+        return age is not None and age > OWNERLESS_STALE_AFTER
     if holder.job is not None and job_running is not None:
         return not job_running
     age = holder.age(now)
@@ -211,6 +284,12 @@ class ServerLock:
 
     def acquire(self, owner: LockOwner) -> None:
         verdict, holder = self._run(acquire_command(self.app, owner))
+        if verdict in ("failed", "error"):
+            what = "owner.json" if verdict == "failed" else "the locks folder"
+            raise OperationFailed(
+                f"lock {self.app}: the server could not write the lock ({what}): is its disk "
+                "full or its folder read-only?"
+            )
         if verdict != "acquired":
             raise LockHeld(self.app, holder)
         self.owner = owner
@@ -259,5 +338,9 @@ class ServerLock:
             raise self.explain(LockHeld(self.app, holder))
 
     def break_stale(self, confirmed_holder: LockOwner) -> bool:
-        verdict, _ = self._run(break_command(self.app, confirmed_holder.token))
+        if confirmed_holder.ownerless_mtime is not None:
+            cmd = break_ownerless_command(self.app, confirmed_holder.ownerless_mtime)
+        else:
+            cmd = break_command(self.app, confirmed_holder.token)
+        verdict, _ = self._run(cmd)
         return verdict in ("released", "gone")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ereg_desktop.errors import ConnectionProblem
+from ereg_desktop.errors import ConnectionProblem, OperationFailed
 from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, script
 from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
 from ereg_desktop.services.status import AppStatus
@@ -22,8 +22,17 @@ from ereg_desktop.services.status import AppStatus
 ONLINE = "online"
 
 
+UNKNOWN = "unknown"  # pm2 could not be read: neither up nor down
+
+
+class Pm2Unavailable(OperationFailed):
+    """``pm2 jlist`` failed or said something unreadable: the app's state is unknown (which is
+    not the same as "not in pm2")."""
+
+
 class AppProbe(Protocol):
-    """Where the workflow reads an app's pm2 state; None when pm2 does not know the app."""
+    """Where the workflow reads an app's pm2 state; None when pm2 does not know the app.
+    Raises :class:`Pm2Unavailable` when pm2 could not be asked (the state is unknown)."""
 
     def app_status(self, app: str) -> AppStatus | None: ...
 
@@ -36,8 +45,16 @@ _CLOCK_MARK = "@@ereg-desktop:now "
 
 
 def jlist_command() -> RemoteCommand:
+    """``pm2 jlist`` then the server's clock; the script exits with pm2's own exit code."""
     return script(
-        "pm2 jlist", ["pm2 jlist", f"printf '\\n{_CLOCK_MARK}%s\\n' \"$(date +%s.%N)\""], 30
+        "pm2 jlist",
+        [
+            "pm2 jlist",
+            "rc=$?",
+            f"printf '\\n{_CLOCK_MARK}%s\\n' \"$(date +%s.%N)\"",
+            'exit "$rc"',
+        ],
+        30,
     )
 
 
@@ -64,12 +81,13 @@ class Pm2Probe:
         if res.exit_code == -1:  # no exit status: the session was cut, pm2 was not asked
             raise ConnectionProblem("pm2 jlist: the connection dropped")
         if res.exit_code != 0:
-            return None
+            tail = (res.stderr.strip().splitlines() or [""])[-1][:200]
+            raise Pm2Unavailable(f"pm2 jlist failed (exit {res.exit_code}) {tail}".strip())
         try:
             now = server_now(res.stdout, time.time())
             return parse_jlist(res.stdout, self.server_id, now).apps.get(app)
-        except Pm2OutputError:
-            return None
+        except Pm2OutputError as exc:
+            raise Pm2Unavailable(f"pm2 jlist said something unreadable: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -98,31 +116,52 @@ def wait_stable(
     restart resets) has been online that long already, so a process started during the job is
     not waited for a second time. ``online_since`` = (``clock()`` time, restart count) when the
     app was already seen coming online; without either, the settle time counts from the first
-    online sample.
+    online sample. With both, the later start wins (a sighting of an older process must not
+    shorten the wait for a newer one). A read of pm2 that fails is no verdict either way.
     """
     end = clock() + deadline_s
-    stable_since: float | None = online_since[0] if online_since else None
+    # seen_since: when this run saw the app (the same process) come online, if it did
+    seen_since: float | None = online_since[0] if online_since else None
     restarts: int | None = online_since[1] if online_since else None
     last: AppStatus | None = None
+    unknown = ""  # why the last read of pm2 failed, while it keeps failing
     while True:
-        last = probe.app_status(app)
+        try:
+            last = probe.app_status(app)
+            unknown = ""
+        except Pm2Unavailable as exc:  # neither up nor down: no verdict from this read
+            unknown = str(exc)
         now = clock()
-        if on_sample:
-            on_sample(last)
         wait = interval_s
-        if last is not None and last.status == ONLINE:
-            if restarts is None or last.restarts != restarts or stable_since is None:
-                restarts, stable_since = last.restarts, now
+        if unknown:
+            pass
+        elif last is not None and last.status == ONLINE:
+            if on_sample:
+                on_sample(last)
+            if restarts is None or last.restarts != restarts:
+                restarts, seen_since = last.restarts, None
             if last.uptime_s is not None:
-                stable_since = min(stable_since, now - last.uptime_s)
+                # pm2's start time (reset by every restart) is the truth about this process;
+                # an earlier sighting is of an older process: the later start wins
+                started = now - last.uptime_s
+                stable_since = started if seen_since is None else max(seen_since, started)
+            else:
+                if seen_since is None:
+                    seen_since = now
+                stable_since = seen_since
             if now - stable_since >= settle_s:
                 return Pm2Check(True, ONLINE, last.restarts, f"online, stable for {settle_s:g} s")
             # Straight to the end of the settle time: a restart meanwhile shows in that sample
             # (a new restart count, a shorter uptime), so sampling in between adds nothing.
             wait = settle_s - (now - stable_since)
         else:
-            stable_since = None
+            if on_sample:
+                on_sample(last)
+            seen_since, restarts = None, None
         if now >= end:
+            if unknown:
+                return Pm2Check(False, UNKNOWN, last.restarts if last else 0,
+                                f"pm2's state unknown after {deadline_s:g} s: {unknown}")  # fmt: skip
             status = last.status if last else "not in pm2"
             msg = (
                 f"online but restarting (restart count {last.restarts})"

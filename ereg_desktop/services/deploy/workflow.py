@@ -8,6 +8,8 @@ so and :meth:`DeployRun.start_again` starts it with the code now on disk.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import socket
 import threading
@@ -40,7 +42,13 @@ from ereg_desktop.services.deploy.events import (
     StepState,
 )
 from ereg_desktop.services.deploy.inspect import Inspection, current_head, inspect
-from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, ServerJobs, prune_command
+from ereg_desktop.services.deploy.jobs import (
+    MISSING,
+    JobListing,
+    JobRecord,
+    ServerJobs,
+    prune_command,
+)
 from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, ServerLock
 from ereg_desktop.services.deploy.log_text import LogLines
 from ereg_desktop.services.deploy.preflight import (
@@ -61,6 +69,7 @@ from ereg_desktop.services.deploy.verify import (
     ONLINE,
     AppProbe,
     Pm2Probe,
+    Pm2Unavailable,
     UrlCheckInBackground,
     check_url,
     wait_stable,
@@ -68,6 +77,8 @@ from ereg_desktop.services.deploy.verify import (
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "AppState",
@@ -121,6 +132,14 @@ class DeployRun:
         self.jobs = ServerJobs(shell)
         self._cancel = threading.Event()
         self._detach = threading.Event()
+        # cancel() against the job's start: a cancel either stops the run before the job or,
+        # once the job is (being) started, becomes a detach; never a "nothing changed" after it
+        self._control = threading.Lock()
+        self._lock_acquired = False  # this run took the server lock (not adopted)
+        self._job_over = False  # the job's end was seen (finished, lost or missing)
+        self._start_unclear = False  # the answer to the job's start was lost
+        self._start_problem = ""
+        self._notes: list[str] = []  # problems that do not change the outcome, for the record
         self._emit: EventSink = lambda e: None
         self._reattach: JobListing | None = None
         self._job: JobRecord | None = None
@@ -149,19 +168,35 @@ class DeployRun:
     ) -> DeployRun:
         """Follow a job a previous run started (this desktop before a restart, or another one):
         ``run()`` then skips to following it, verifies, and writes the audit record."""
-        ctx = job.record.context
+        ctx = job.record.context if isinstance(job.record.context, dict) else {}
         down_at = kwargs.pop("down_at", None)
-        kwargs.setdefault("operator", str(ctx.get("operator", "")))
-        kwargs.setdefault("machine", str(ctx.get("machine", "")) or None)
-        reasons = {Concern(k): str(v) for k, v in dict(ctx.get("reasons", {})).items()}
-        kwargs.setdefault("reasons", reasons)
+        kwargs.setdefault("operator", _text(ctx.get("operator")))
+        kwargs.setdefault("machine", _text(ctx.get("machine")) or None)
+        # job.json is shared by the team's desktops, some of them older or newer than this one:
+        # what this version does not know is kept as text, never a reason to stop
+        raw_reasons = ctx.get("reasons")
+        known: dict[Concern, str] = {}
+        unknown: dict[str, str] = {}
+        if isinstance(raw_reasons, dict):
+            for k, v in raw_reasons.items():
+                try:
+                    known[Concern(str(k))] = _text(v)
+                except ValueError:
+                    unknown[str(k)] = _text(v)
+        kwargs.setdefault("reasons", known)
         run = cls(ref, shell, **kwargs)
         run._reattach = job
         run._down_at = down_at if down_at is not None else job.down_at
-        run.record.started_at = str(ctx.get("started_at", job.record.started_at))
-        run.record.commit_before = str(ctx.get("commit_before", ""))
-        run.record.pending_commits = int(ctx.get("pending_commits", 0))
-        owner = LockOwner.from_json(str(ctx.get("lock", "")))
+        run.record.reasons.update(unknown)
+        run.record.started_at = _text(ctx.get("started_at")) or job.record.started_at
+        run.record.commit_before = _text(ctx.get("commit_before"))
+        pending = ctx.get("pending_commits", 0)
+        try:
+            run.record.pending_commits = int(pending)
+        except (TypeError, ValueError):
+            run._notes.append(f"job.json has pending_commits {_text(pending)!r}")
+        lock_text = ctx.get("lock", "")
+        owner = LockOwner.from_json(lock_text) if isinstance(lock_text, str) else None
         if owner is not None:
             run.lock.adopt(owner)
         return run
@@ -174,12 +209,14 @@ class DeployRun:
     # ---- control (any thread) -----------------------------------------------------------
 
     def cancel(self) -> str:
-        """Before any downtime: stop at the next safe point. While the job runs: detach."""
-        if self._job is not None:
-            self._detach.set()
-            return "detach"
-        self._cancel.set()
-        return "cancel"
+        """Before any downtime: stop at the next safe point. Once the job is (being) started, or
+        when following a job of an earlier run: detach."""
+        with self._control:
+            if self._job is not None or self._reattach is not None:
+                self._detach.set()
+                return "detach"
+            self._cancel.set()
+            return "cancel"
 
     def detach(self) -> None:
         self._detach.set()
@@ -214,22 +251,26 @@ class DeployRun:
                     outcome = Outcome.DEPLOYED
                 except _Stop as stop:
                     outcome, message, block = stop.outcome, stop.message, stop.block
-                except ConnectionProblem as exc:
-                    outcome, message = Outcome.FAILED, str(exc)
-                    if self._job is not None:  # the server job owns the rest: follow it later
+                except Exception as exc:
+                    if not isinstance(exc, EregError):
+                        log.error("update of %s: unexpected error", self.ref.app, exc_info=True)
+                    text = str(exc) or type(exc).__name__
+                    outcome, message = Outcome.FAILED, text
+                    if self._job is not None and not self._job_over:
+                        # the server job may run on and owns the rest (and the lock): whoever
+                        # re-attaches verifies and records it
                         outcome = Outcome.DETACHED
                         message = (
-                            f"{exc}. Server job {self._job.id} is not lost: re-attach to it on "
+                            f"{text}. Server job {self._job.id} is not lost: re-attach to it on "
                             "reconnect to verify and record its outcome."
                         )
-                except EregError as exc:
-                    outcome, message = Outcome.FAILED, str(exc)
                 return self._finish(outcome, message, block, inspection)
         except EregError as exc:  # the write guard: another write on this app here
             return self._finish(Outcome.BLOCKED, str(exc), Block.LOCK_HELD, None, record=False)
 
     def _checkpoint(self) -> None:
-        if self._cancel.is_set():
+        # only before the job: once it is started (or followed again) a cancel is a detach
+        if self._cancel.is_set() and self._job is None and self._reattach is None:
             raise _Stop(Outcome.CANCELLED, "Cancelled before any downtime; nothing changed.")
 
     def _step(self, step: Step, body: Callable[[], Any]) -> Any:
@@ -281,6 +322,7 @@ class DeployRun:
         owner = LockOwner.new(self.operator, self.machine, os.getpid())
         try:
             self.lock.acquire(owner)
+            self._lock_acquired = True
         except LockHeld as held:
             held = self.lock.explain(held)
             self._lock_holder, self._lock_stale = held.holder, held.stale
@@ -355,9 +397,29 @@ class DeployRun:
             self._emit(JobStarted(self._job.id, reattached=True))
             self._log(Step.DEPLOY, f"re-attached to server job {self._job.id}")
         else:
-            self._job = self.jobs.start(self.ref.app, pm2_deploy(self.ref.app), self._context())
-            self._emit(JobStarted(self._job.id, reattached=False))
-            self.lock.bind_job(self._job.id)
+            # the id is chosen first: if the answer to the start is lost, the job is still
+            # followed (and found again by any desktop) by this id
+            planned = self.jobs.plan(self.ref.app, pm2_deploy(self.ref.app), self._context())
+            with self._control:
+                if self._cancel.is_set():  # cancelled before the job: nothing started
+                    raise _Stop(
+                        Outcome.CANCELLED, "Cancelled before any downtime; nothing changed."
+                    )
+                self._job = planned
+            self.record.job = planned.id
+            try:
+                self.jobs.launch(planned)
+            except EregError as exc:
+                # the server may have started it before the answer was lost: follow it by id
+                self._start_unclear, self._start_problem = True, str(exc)
+                self._log(
+                    Step.DEPLOY,
+                    f"no clear answer to starting server job {planned.id} ({exc}); "
+                    "following it by its id",
+                )
+            self._emit(JobStarted(planned.id, reattached=False))
+            if not self._start_unclear:
+                self.lock.bind_job(planned.id)
         self.record.job = self._job.id
         self._emit(CancelAvailability("detach"))
         return self._follow(self._job)
@@ -379,7 +441,7 @@ class DeployRun:
         lost_since: float | None = None
         progress = ""
         while True:
-            if self._detach.is_set():
+            if self._detach.is_set() or self._cancel.is_set():  # a late cancel: detach
                 raise _Stop(
                     Outcome.DETACHED,
                     f"Detached: server job {job.id} goes on; re-attach to see its outcome.",
@@ -391,7 +453,11 @@ class DeployRun:
                 reading = pool.submit(self.probe.app_status, self.ref.app)
                 poll = self.jobs.poll(job.id, offset, wait_s=self.settings.poll_interval_s)
                 # Once the job has ended, Verify reads pm2 at once: no need to wait for this read.
-                status = reading.result() if not poll.state.over or reading.done() else None
+                sampled = not poll.state.over or reading.done()
+                try:
+                    status = reading.result() if sampled else None
+                except Pm2Unavailable:  # pm2 could not be read: neither up nor down
+                    sampled, status = False, None
             except ConnectionProblem as exc:
                 now = time.monotonic()
                 if lost_since is None:
@@ -408,15 +474,26 @@ class DeployRun:
             if lost_since is not None:
                 self._emit(Reconnected(time.monotonic() - lost_since))
                 lost_since = None
+            if self._start_unclear:
+                if poll.state.state == MISSING:
+                    self._job_over = True  # it never started
+                    raise _Stop(
+                        Outcome.FAILED,
+                        f"Server job {job.id} did not start ({self._start_problem}; its folder "
+                        "does not exist).",
+                    )
+                self._start_unclear = False  # it exists: the job is the lock's holder now
+                self.lock.bind_job(job.id)
             offset = poll.offset
             for line in lines.feed(poll.text):
                 self._log(Step.DEPLOY, line)
-            if status is not None or not poll.state.over:
+            if sampled:
                 self._downtime.sample(status, time.time())
             if lines.partial != progress:
                 progress = lines.partial
                 self._emit(StepProgress(Step.DEPLOY, progress))
             if poll.state.over:
+                self._job_over = True
                 for line in lines.flush():
                     self._log(Step.DEPLOY, line)
                 break
@@ -500,11 +577,6 @@ class DeployRun:
             app_state = AppState.UP  # Verify has just seen it online and stable
         else:
             app_state = self._app_state()
-        if not detached and self.lock.owner is not None:
-            try:
-                self.lock.release()
-            except EregError as exc:
-                notes.append(f"the lock could not be released: {exc}")
         dt = self._downtime
         if detached and self._detach.is_set() and self._job and dt is not None and dt.down_now:
             # the operator let go while the app is down: whoever re-attaches counts the
@@ -527,20 +599,29 @@ class DeployRun:
         r.result = str(outcome)
         r.app_state = str(app_state)
         r.downtime_s = downtime
-        r.message = message
+        r.message = f"{message} ({'; '.join(self._notes)})" if self._notes else message
         r.steps = list(self._steps)
         first_record = True
+        recorded = False  # the team's record of this run is on the server
         if record and not detached:
             job_done = self._job.id if self._job is not None else None
             prune = prune_command(self.ref.app, self.settings.keep_jobs) if job_done else None
             try:
                 first_record = audit.append(self.shell, r, job_done, then=prune)
+                recorded = True
             except EregError as exc:
                 notes.append(f"the server audit record could not be written: {exc}")
             if not first_record:  # another desktop followed the same job and recorded it
                 message = f"{message} (already recorded by another desktop)"
+        notes.extend(self._release_lock(record, detached, recorded, first_record))
         if record and self.history is not None and not detached and first_record:
-            self.history.add(r.to_dict())
+            if notes:
+                r.message = f"{r.message} ({'; '.join(notes)})"
+            try:
+                self.history.add(r.to_dict())
+            except EregError as exc:
+                notes.append(str(exc))
+        notes = [*self._notes, *notes]
         if notes:
             message = f"{message} ({'; '.join(notes)})"
         self._end_step(
@@ -564,6 +645,35 @@ class DeployRun:
         )
         self._emit(Finished(self.result))
         return self.result
+
+    def _release_lock(
+        self, record: bool, detached: bool, recorded: bool, first_record: bool
+    ) -> list[str]:
+        """Release only a lock this run took, before any job; or the lock of a job once that
+        job is over and its outcome recorded. A run refused here, a detached run or a job still
+        running keeps it (the job's re-attach releases it). Returns notes for the record."""
+        if self.lock.owner is None or not record or detached:
+            return []
+        job = self._job
+        if job is None:
+            if not self._lock_acquired:
+                return []
+        elif not self._job_over:
+            return []
+        elif not recorded:
+            return [
+                f"the lock stays with server job {job.id} until its outcome is recorded "
+                "(re-attaching records it and releases the lock)"
+            ]
+        try:
+            verdict = self.lock.release()
+        except EregError as exc:
+            return [f"the lock could not be released: {exc}"]
+        if verdict == "released" or not first_record:
+            return []
+        if verdict == "gone":
+            return ["the lock had already been removed (broken?) before this run released it"]
+        return [f"the lock was not released: someone else holds it now ({verdict})"]
 
     # ---- after a failure ----------------------------------------------------------------
 
@@ -609,6 +719,13 @@ class DeployRun:
             )
         )
         return result
+
+
+def _text(value: Any) -> str:
+    """A job.json field as text, whatever another desktop's version wrote there."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def describe_event(event: DeployEvent) -> str | None:
