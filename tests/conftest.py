@@ -32,6 +32,21 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
+@pytest.fixture
+def screenshot(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """``screenshot(widget, "name")`` saves a PNG and returns its path: into $EREG_SCREENSHOTS
+    when set (to look at them), else a temporary folder. Asserts the picture is not empty."""
+    folder = os.environ.get("EREG_SCREENSHOTS") or str(tmp_path_factory.mktemp("screens"))
+
+    def save(widget, name: str):  # type: ignore[no-untyped-def]
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{name}.png")
+        assert widget.grab().save(path) and os.path.getsize(path) > 0
+        return path
+
+    return save
+
+
 @pytest.fixture(autouse=True)
 def _memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Nothing in a test may reach (or prompt from) the desktop's keyring."""

@@ -3,7 +3,9 @@ a full update, a failing setup with "Start it again", a restart from the window.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ pytestmark = [
     pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)", extend=True),
 ]
 FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
-SHOTS = Path("/tmp")
+SHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
 
 
 @pytest.fixture

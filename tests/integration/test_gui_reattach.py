@@ -185,7 +185,7 @@ def assert_true_result(box: Sandbox, dialog: DeployDialog, new: str) -> None:
 
 
 def test_close_window_while_job_runs_then_a_new_window_reattaches(
-    qtbot, sandbox: Sandbox, open_window: Any
+    qtbot, sandbox: Sandbox, open_window: Any, screenshot: Any
 ) -> None:
     sandbox.set_setup(APP_NAME, seconds=6, fail=False)
     new = sandbox.push_commit(APP_NAME, {"reattach.txt": "x\n"}, "Deploy across a restart")
@@ -223,7 +223,7 @@ def test_close_window_while_job_runs_then_a_new_window_reattaches(
     assert follow.deploy_result.downtime_s >= 5.8, follow.deploy_result.downtime_s
     log = "\n".join(follow.logs[Step.DEPLOY])
     assert f"re-attached to server job {job_id}" in log and "setup done" in log
-    follow.grab().save("/tmp/deploy-dialog-reattached.png")
+    screenshot(follow, "deploy-dialog-reattached")
 
     server, local = records_of(sandbox, b.ctx.paths, job_id)
     assert len(server) == 1 and len(local) == 1, (server, local)
@@ -237,7 +237,7 @@ def test_close_window_while_job_runs_then_a_new_window_reattaches(
     rows = [r for r in view.model.records if r.get("job") == job_id]
     assert len(rows) == 1 and rows[0]["source"] == "both", view.model.records
     assert "servers read: sandbox" in view.status.text()
-    view.grab().save("/tmp/history-team.png")
+    screenshot(view, "history-team")
     view.close()
     # another reconnect finds nothing more to follow
     follow.close_button.click()

@@ -5,6 +5,8 @@ does); every other test pins the key it fetches itself, so the order does not ma
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +37,7 @@ pytestmark = [
     pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)", extend=True),
 ]
 
-SCREENSHOTS = Path("/tmp")
+SCREENSHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
 
 
 class Heartbeat:

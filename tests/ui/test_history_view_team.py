@@ -19,7 +19,9 @@ RESTART = {"app": "els", "server": "s1", "kind": "restart", "result": "ok", "app
            "started_at": "2026-01-03T10:00:00+00:00", "operator": "Ann", "machine": "ann-pc"}  # fmt: skip
 
 
-def test_team_records_merged_with_source_and_operator(qtbot, tmp_path, qtmodeltester) -> None:
+def test_team_records_merged_with_source_and_operator(
+    qtbot, tmp_path, qtmodeltester, screenshot
+) -> None:
     h = History(tmp_path / "h.sqlite3")
     h.add(MINE)
     h.add(RESTART)
@@ -55,7 +57,7 @@ def test_team_records_merged_with_source_and_operator(qtbot, tmp_path, qtmodelte
     assert "s1: 2 unreadable line(s)" in problems and "not read: s2: s2 unreachable" in problems
     qtmodeltester.check(m)
     v.resize(1250, 300)
-    v.grab().save("/tmp/history.png")
+    screenshot(v, "history")
     v.only_selected.setChecked(True)
     qtbot.waitUntil(lambda: v.loaded == 2)
     assert asked == [None, "gt"]

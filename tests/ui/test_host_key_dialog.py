@@ -66,7 +66,7 @@ def test_unknown_key_that_changed_meanwhile_is_not_trusted(qtbot):
     assert dialog.isVisible() and dialog.trust_button.isEnabled()
 
 
-def test_changed_key_is_refused_without_a_trust_button(qtbot):
+def test_changed_key_is_refused_without_a_trust_button(qtbot, screenshot):
     pin = FakePin(NEW)
     dialog = HostKeyDialog(SERVER, ChangedHostKey(SERVER, OLD, NEW), pin)
     qtbot.addWidget(dialog)
@@ -76,7 +76,7 @@ def test_changed_key_is_refused_without_a_trust_button(qtbot):
     assert dialog.trust_button is None
     assert "Trust this key" not in button_texts(dialog)
     assert not dialog.retrust_button.isEnabled()
-    dialog.grab().save("/tmp/ereg-hostkey-changed-unit.png")
+    screenshot(dialog, "hostkey-changed")
 
 
 @pytest.mark.parametrize("typed", [OLD, "SHA256:typo"])

@@ -62,7 +62,7 @@ def wait_idle(qtbot, dialog):
 
 
 def test_import_of_a_plain_key_shows_the_public_key_and_admin_message(
-    qtbot, ctx, tmp_path, keyring_backend
+    qtbot, ctx, tmp_path, keyring_backend, screenshot
 ):
     dialog = open_dialog(qtbot, ctx, key_file(tmp_path, None))
     assert dialog.public_key.toPlainText() == ""
@@ -82,7 +82,7 @@ def test_import_of_a_plain_key_shows_the_public_key_and_admin_message(
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == public
-    dialog.grab().save("/tmp/ereg-keys.png")
+    screenshot(dialog, "keys-dialog")
 
 
 def test_a_wrong_passphrase_is_said_and_nothing_stored(qtbot, ctx, tmp_path, keyring_backend):
