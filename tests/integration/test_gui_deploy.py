@@ -33,6 +33,7 @@ pytestmark = [
 ]
 FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 SHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_full_update_through_the_dialog(qtbot, sandbox: Any, gui: MainWindow, tm
     dialog = update_via_dialog(qtbot, gui, app)
     qtbot.waitUntil(lambda: dialog.cancel_button.text() == "Detach", timeout=20_000)
     qtbot.waitUntil(lambda: dialog.downtime_label.property("down") is True, timeout=20_000)
-    dialog.grab().save(str(SHOTS / "deploy-dialog-midrun.png"))
+    assert dialog.grab().save(str(SHOTS / "deploy-dialog-midrun.png"))
     qtbot.waitUntil(lambda: dialog.deploy_result is not None, timeout=60_000)
     r = dialog.deploy_result
     assert r.outcome == Outcome.DEPLOYED, r.message
@@ -127,7 +128,7 @@ def test_failing_setup_then_start_it_again(qtbot, sandbox: Any, gui: MainWindow)
         assert dialog.steps.states[Step.DEPLOY] == StepState.FAILED
         dialog.steps.setCurrentItem(dialog.steps.items[Step.DEPLOY])
         assert "setup failed" in dialog.log_view.toPlainText()
-        dialog.grab().save(str(SHOTS / "deploy-dialog-failed.png"))
+        assert dialog.grab().save(str(SHOTS / "deploy-dialog-failed.png"))
         assert sandbox.pm2_status(app) == "stopped"
         sandbox.set_setup(app, fail=False)
         dialog.start_again_button.click()
@@ -145,7 +146,7 @@ def test_restart_from_the_window(qtbot, sandbox: Any, gui: MainWindow) -> None:
     actions.restart_action.trigger()
     confirm = actions.pending
     assert confirm.banner is not None and "PRODUCTION" in confirm.banner.text()
-    confirm.grab().save(str(SHOTS / "confirm-production.png"))
+    assert confirm.grab().save(str(SHOTS / "confirm-production.png"))
     confirm.go_button.click()
     qtbot.waitUntil(lambda: isinstance(actions.last_action, ActionResult), timeout=30_000)
     result = actions.last_action

@@ -38,6 +38,7 @@ pytestmark = [
 ]
 
 SCREENSHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 class Heartbeat:
