@@ -161,7 +161,7 @@ def test_first_connection_asks_then_shows_live_rows_crashes_and_no_secret(
     assert gui.live.paused(SERVER_ID)
     assert not gui.ctx.paths.known_hosts_file.exists()
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=2000)
-    dialog.grab().save(str(SCREENSHOTS / "ereg-hostkey.png"))
+    assert dialog.grab().save(str(SCREENSHOTS / "ereg-hostkey.png"))
 
     dialog.trust_button.click()
     qtbot.waitUntil(gui.all_online, timeout=20_000)
@@ -176,7 +176,7 @@ def test_first_connection_asks_then_shows_live_rows_crashes_and_no_secret(
     qtbot.waitUntil(lambda: any(c.app == "crashy" for c in gui.live.alerts), timeout=30_000)
     assert "crashy on sandbox crashed" in gui.window.statusBar().currentMessage()
     gui.window.tree.resizeColumnToContents(0)
-    gui.window.grab().save(str(SCREENSHOTS / "ereg-live.png"))
+    assert gui.window.grab().save(str(SCREENSHOTS / "ereg-live.png"))
 
     texts = "\n".join(every_text(gui))
     files = [p for p in gui.ctx.paths.config_dir.rglob("*") if p.is_file()]
@@ -215,7 +215,7 @@ def test_stopped_sshd_is_unreachable_quickly_and_the_gui_never_freezes(
         row = gui.rows()["gt"]
         assert row.stale and gui.cells("gt")[:2] == ("unreachable", gt_pid)  # type: ignore[attr-defined]
         assert " old" in gui.label()
-        gui.window.grab().save(str(SCREENSHOTS / "ereg-stale.png"))
+        assert gui.window.grab().save(str(SCREENSHOTS / "ereg-stale.png"))
     finally:
         heartbeat.stop()
         sandbox.start_sshd()
@@ -250,7 +250,7 @@ def test_changed_host_key_is_refused_and_only_a_typed_fingerprint_retrusts(
     fingerprints = [f.text() for f in dialog.findChildren(QLineEdit, "fingerprint")]
     assert fingerprints == [old_fp, new_fp]
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=2000)
-    dialog.grab().save(str(SCREENSHOTS / "ereg-hostkey-changed.png"))
+    assert dialog.grab().save(str(SCREENSHOTS / "ereg-hostkey-changed.png"))
     assert all(s.state == UNREACHABLE for s in applied)  # type: ignore[attr-defined]
     assert gui.cells("gt")[:2] == ("unreachable", gt_pid)
     assert "HOST KEY CHANGED" in gui.label()
