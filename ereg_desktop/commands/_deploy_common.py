@@ -28,10 +28,10 @@ def find_deployment(ctx: AppContext, app: str, server: str | None) -> Deployment
 
 
 def open_shell(ctx: AppContext, ref: DeploymentRef) -> tuple[ConnectionPool, ServerShell]:
-    from ereg_desktop.commands.status import build_pool
-    from ereg_desktop.store.secrets import SecretStore
+    from ereg_desktop.commands.keys import ask_passphrase
+    from ereg_desktop.services.monitor import attach
 
-    pool = build_pool(ctx.paths, SecretStore.from_environment())
+    pool = attach(ctx, ask_passphrase).pool  # the same store and pool as `status`
     return pool, ServerShell(pool, ref.server)
 
 

@@ -34,14 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_servers(paths: Any, app: str | None) -> tuple[list[ServerAudit], list[EregError]]:
-    from ereg_desktop.commands.status import build_pool
+    from ereg_desktop.commands.keys import ask_passphrase
     from ereg_desktop.context import AppContext
     from ereg_desktop.services.deploy.audit import read_server_audit
     from ereg_desktop.services.deploy.connect import ServerShell
-    from ereg_desktop.store.secrets import SecretStore
+    from ereg_desktop.services.monitor import attach
 
     ctx = AppContext.for_cli(paths)
-    pool = build_pool(ctx.paths, SecretStore.from_environment())
+    pool = attach(ctx, ask_passphrase).pool
     audits: list[ServerAudit] = []
     problems: list[EregError] = []
     try:

@@ -8,7 +8,12 @@ import sys
 from ereg_desktop.commands.keys import pick_server
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_CONNECTION
-from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key, fingerprint
+from ereg_desktop.remote.hostkeys import (
+    KnownHosts,
+    fetch_host_key,
+    fingerprint,
+    trust_offered_key,
+)
 from ereg_desktop.store.paths import AppPaths
 
 
@@ -38,10 +43,14 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         for key_type, key in pinned.items():
             print(f"{server.id} {key_type} {fingerprint(key)}")
         return 0
+    if args.fingerprint is not None:  # the window's check: HostKeyMismatch (exit 3) if not it
+        offered = trust_offered_key(known, server, args.fingerprint)
+        print(f"Trusted {offered} for {server.id} ({server.label}).")
+        return 0
     key = fetch_host_key(server)
     offered = fingerprint(key)
     before = [fingerprint(k) for k in known.pinned(server.host, server.port).values()]
-    if before and offered not in before and args.fingerprint is None:
+    if before and offered not in before:
         # A changed key is what an attacker in the middle looks like: a y/N is not enough.
         print(
             f"ereg-desktop: the host key of {server.host} (server {server.id}) CHANGED: pinned "
@@ -51,16 +60,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
             file=sys.stderr,
         )
         return EXIT_CONNECTION
-    if args.fingerprint is not None:
-        if args.fingerprint.strip() != offered:
-            print(
-                f"ereg-desktop: {server.host} shows the {key.get_name()} host key {offered}, "
-                f"not {args.fingerprint.strip()}: nothing was trusted. Check the fingerprint "
-                f"with {server.admin or 'the administrator'}.",
-                file=sys.stderr,
-            )
-            return EXIT_CONNECTION
-    elif sys.stdin.isatty():
+    if sys.stdin.isatty():
         print(f"{server.host} (server {server.id}) shows the {key.get_name()} host key:")
         print(f"  {offered}")
         answer = input("Does it match what the administrator gave you? Trust it [y/N] ")

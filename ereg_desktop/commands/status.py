@@ -11,14 +11,10 @@ from typing import Any
 from ereg_desktop.commands.keys import ask_passphrase
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_CONNECTION
-from ereg_desktop.remote.connection import ConnectionPool
-from ereg_desktop.remote.hostkeys import KnownHosts
-from ereg_desktop.services.keys import load_pkey
 from ereg_desktop.services.monitor import Monitor, attach
 from ereg_desktop.services.status import CONNECTED, ServerStatus
 from ereg_desktop.store.inventory import Inventory, Server
 from ereg_desktop.store.paths import AppPaths
-from ereg_desktop.store.secrets import SecretStore
 
 FIELDS = (
     "server",
@@ -38,14 +34,6 @@ FIELDS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("apps", nargs="*", metavar="APP", help="only these pm2 app names")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
-
-
-def build_pool(paths: AppPaths, store: SecretStore) -> ConnectionPool:
-    """A connection pool whose keys come from ``store`` (the passphrase asked as the CLI does)."""
-    return ConnectionPool(
-        KnownHosts(paths.known_hosts_file),
-        lambda server: load_pkey(store, server.id, ask_passphrase),
-    )
 
 
 def poll_all(monitor: Monitor, servers: list[Server]) -> dict[str, ServerStatus]:

@@ -84,3 +84,16 @@ class ChangedHostKey(HostKeyProblem):
             f"ask {_admin(server)} for the new fingerprint, then run "
             f"`ereg-desktop hosts trust {server.id} --fingerprint SHA256:...` with it."
         )
+
+
+class HostKeyMismatch(ConnectionProblem):
+    """Asked to trust a fingerprint the server does not show (a typo, or not the same server)."""
+
+    def __init__(self, server: Server, offered: str, expected: str) -> None:
+        self.server_id = server.id
+        self.offered_fingerprint = offered
+        self.reason = f"the server shows {offered}, not {expected}"
+        super().__init__(
+            f"{server.host} shows the host key {offered}, not {expected}: nothing was "
+            f"trusted. Check the fingerprint with {_admin(server)}."
+        )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import paramiko
 
-from ereg_desktop.remote.errors import UnknownHostKey, Unreachable
+from ereg_desktop.remote.errors import HostKeyMismatch, UnknownHostKey, Unreachable
 from ereg_desktop.remote.tcp import open_socket
 from ereg_desktop.store.atomic import atomic_write
 from ereg_desktop.store.inventory import Server
@@ -104,3 +104,16 @@ def fetch_host_key(server: Server, timeout: float = 10.0) -> paramiko.PKey:
         raise Unreachable(server, f"no SSH conversation ({type(exc).__name__}: {exc})") from None
     finally:
         transport.close()
+
+
+def trust_offered_key(known_hosts: KnownHosts, server: Server, expected_fingerprint: str) -> str:
+    """Pin the key ``server`` offers now, only if its fingerprint is the one the operator checked
+    (seen in the window, or given to ``hosts trust --fingerprint``); else :class:`HostKeyMismatch`.
+    Network: call it on a worker in the window."""
+    key = fetch_host_key(server)
+    offered = fingerprint(key)
+    expected = expected_fingerprint.strip()
+    if offered != expected:
+        raise HostKeyMismatch(server, offered, expected)
+    known_hosts.trust(server.host, server.port, key)
+    return offered

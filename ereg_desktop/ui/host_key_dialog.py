@@ -25,39 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ereg_desktop.errors import ConnectionProblem
 from ereg_desktop.remote.errors import ChangedHostKey, HostKeyProblem, UnknownHostKey
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.ui.tasks import run_task
 
 # Runs on a worker: pin the key the server offers if its fingerprint is the given one, else raise.
 PinKey = Callable[[str], object]
-
-
-class HostKeyMismatch(ConnectionProblem):
-    def __init__(self, server: Server, offered: str, expected: str) -> None:
-        who = server.admin or "the server's administrator"
-        super().__init__(
-            f"{server.host} now shows the host key {offered}, not {expected}: nothing was "
-            f"trusted. Check the fingerprint with {who}."
-        )
-
-
-def pin_offered_key(known_hosts: object, server: Server, expected_fingerprint: str) -> str:
-    """Fetch the host key ``server`` offers and pin it if its fingerprint is the expected one.
-
-    ``known_hosts`` is a :class:`~ereg_desktop.remote.hostkeys.KnownHosts` (the pool's own, so
-    its lock is shared). Runs on a worker thread (network, paramiko)."""
-    from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key, fingerprint
-
-    assert isinstance(known_hosts, KnownHosts)
-    key = fetch_host_key(server)
-    offered = fingerprint(key)
-    expected = expected_fingerprint.strip()
-    if offered != expected:
-        raise HostKeyMismatch(server, offered, expected)
-    known_hosts.trust(server.host, server.port, key)
-    return offered
 
 
 def _mono(widget: QWidget) -> None:

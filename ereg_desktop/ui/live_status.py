@@ -406,10 +406,10 @@ class LiveStatus(QObject):
     # --- host keys ---------------------------------------------------------------------------
 
     def _pin_with_pool(self, server: Server, expected: str) -> object:
-        from ereg_desktop.ui.host_key_dialog import pin_offered_key
+        from ereg_desktop.remote.hostkeys import trust_offered_key
 
         pool = self.monitor.pool  # type: ignore[union-attr]
-        offered = pin_offered_key(pool.known_hosts, server, expected)
+        offered = trust_offered_key(pool.known_hosts, server, expected)
         pool.drop(server.id)  # here on the worker: drop takes the server's lock
         return offered
 

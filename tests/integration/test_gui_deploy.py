@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from deploy_helpers import make_pool
-from PySide6.QtCore import QItemSelectionModel, QThreadPool
+from PySide6.QtCore import QThreadPool
+from window_helpers import select
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.services.deploy.actions import ActionResult
@@ -22,7 +23,6 @@ from ereg_desktop.store.inventory import Deployment, Inventory, Operator, Server
 from ereg_desktop.store.inventory_file import LoadedInventory
 from ereg_desktop.store.paths import AppPaths
 from ereg_desktop.ui.main_window import MainWindow
-from ereg_desktop.ui.systems_model import APP
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from deploy_fixtures import FakeNotifier
@@ -61,21 +61,6 @@ def gui(qtbot, sandbox: Any, tmp_path: Path) -> Any:
         d.deploy_run.detach()
     QThreadPool.globalInstance().waitForDone(30_000)
     pool.close()
-
-
-def select(window: MainWindow, app: str) -> None:
-    model = window.tree.model()
-    for c in range(model.rowCount()):
-        parent = model.index(c, 0)
-        for r in range(model.rowCount(parent)):
-            if model.index(r, APP, parent).data().split(" [")[0] == app:
-                window.tree.selectionModel().select(
-                    model.index(r, 0, parent),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                return
-    raise AssertionError(f"{app} not in the window")
 
 
 def update_via_dialog(qtbot, window: MainWindow, app: str) -> Any:

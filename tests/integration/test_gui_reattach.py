@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QThreadPool
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 from sandbox import Sandbox
 from test_gui_status import Heartbeat
 from test_status_support import SERVER_ID, sandbox_server, store_sandbox_key
+from window_helpers import select
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
@@ -34,7 +35,6 @@ from ereg_desktop.ui.app import TASKS_GRACE_MS
 from ereg_desktop.ui.deploy_dialog import DeployDialog
 from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
-from ereg_desktop.ui.systems_model import APP
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from deploy_fixtures import FakeNotifier
@@ -121,21 +121,6 @@ def open_window(qtbot, sandbox: Sandbox, tmp_path: Path) -> Iterator[Any]:
         for d in list(win.actions.dialogs):
             d.deploy_run.detach()
         win.exit()
-
-
-def select(window: MainWindow, app: str) -> None:
-    model = window.tree.model()
-    for c in range(model.rowCount()):
-        parent = model.index(c, 0)
-        for r in range(model.rowCount(parent)):
-            if model.index(r, APP, parent).data().split(" [")[0] == app:
-                window.tree.selectionModel().select(
-                    model.index(r, 0, parent),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                return
-    raise AssertionError(f"{app} not in the window")
 
 
 def start_update(qtbot, win: Win) -> DeployDialog:

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel
+from window_helpers import select
 
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, ServerStatus
-from ereg_desktop.ui.systems_model import APP
-
-
-def select(window, app: str) -> None:
-    model = window.tree.model()
-    for c in range(model.rowCount()):
-        parent = model.index(c, 0)
-        for r in range(model.rowCount(parent)):
-            if model.index(r, APP, parent).data().split(" [")[0] == app:
-                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
-                flags |= QItemSelectionModel.SelectionFlag.Rows
-                window.tree.selectionModel().select(model.index(r, 0, parent), flags)
-                return
-    raise AssertionError(app)
 
 
 def test_menu_entries_follow_the_selection(window) -> None:

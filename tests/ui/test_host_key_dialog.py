@@ -8,9 +8,9 @@ import threading
 import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
-from ereg_desktop.remote.errors import ChangedHostKey, UnknownHostKey
+from ereg_desktop.remote.errors import ChangedHostKey, HostKeyMismatch, UnknownHostKey
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.ui.host_key_dialog import HostKeyDialog, HostKeyMismatch
+from ereg_desktop.ui.host_key_dialog import HostKeyDialog
 
 SERVER = Server(id="unctad", host="eregistrations.org", admin="Marek Tuchowski")
 OLD = "SHA256:ykCFWmfRkywB0S3mPb2jG/L+Kd4wHsZvIQBFnbRbbcU"
