@@ -1,0 +1,1 @@
+"""Qt-free presenters: the state widgets render, driven by unit tests."""
