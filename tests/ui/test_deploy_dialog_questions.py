@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy_fixtures import FakeNotifier, ScriptedRun, make_ref, result
+from PySide6.QtCore import Qt
 
 from ereg_desktop.services.deploy.decisions import (
     AcknowledgeWarnings,
@@ -126,3 +127,54 @@ def test_a_withdrawn_question_removes_its_prompt(qtbot) -> None:
     assert asker.answered().source == AnswerSource.WITHDRAWN
     d.handle_event(asker.next_event())
     assert not d.question.isVisible() and d.state.questions == {}
+
+
+class AskingRun(ScriptedRun):
+    """A run whose preflight asks for a reason through the channel, as the phase machine does,
+    on the dialog's own worker; it ends deployed with a reason, cancelled without one."""
+
+    def __init__(self, channel: DecisionChannel) -> None:
+        super().__init__([], result(Outcome.CANCELLED, AppState.UP, "Cancelled"))
+        self.channel = channel
+        self.answers: list[Answer] = []
+
+    def run(self, on_event: Any = None) -> Any:
+        assert on_event is not None
+        self.channel.bind(on_event)
+        on_event(StepStarted(Step.PREFLIGHT, 0.0))
+        answer = self.channel.decide(ReasonNeeded("why", "A reason is needed", "Not your system"))
+        self.answers.append(answer)
+        if answer.text:
+            return result(Outcome.DEPLOYED, AppState.UP, f"Deployed: {answer.text}")
+        return self.final
+
+
+def test_the_dialogs_own_run_asks_and_goes_on_with_the_answer(qtbot, tmp_path) -> None:
+    channel = DecisionChannel()
+    run = AskingRun(channel)
+    d = DeployDialog(make_ref("production"), run, notifier=FakeNotifier(), decisions=channel)
+    qtbot.addWidget(d)
+    d.show()
+    d.start()
+    qtbot.waitUntil(d.question.isVisible, timeout=5000)
+    qtbot.keyClicks(d.question.reason, "payment form hotfix")
+    assert d.cancel_button.isVisible() and d.cancel_button.text() == "Cancel"
+    assert d.grab().save(str(screenshots(tmp_path) / "deploy-dialog-question-running.png"))
+    qtbot.keyClick(d.question.reason, Qt.Key.Key_Return)  # Return answers like OK
+    qtbot.waitUntil(lambda: d.deploy_result is not None, timeout=5000)
+    assert run.answers[0].text == "payment form hotfix"
+    assert "Deployed: payment form hotfix" in d.summary.text() and not d.question.isVisible()
+
+
+def test_cancel_while_a_question_is_open_releases_the_run(qtbot) -> None:
+    channel = DecisionChannel()
+    run = AskingRun(channel)
+    d = DeployDialog(make_ref("production"), run, notifier=FakeNotifier(), decisions=channel)
+    qtbot.addWidget(d)
+    d.show()
+    d.start()
+    qtbot.waitUntil(d.question.isVisible, timeout=5000)
+    d.cancel_button.click()
+    qtbot.waitUntil(lambda: d.deploy_result is not None, timeout=5000)
+    assert run.cancelled == ["cancel"] and run.answers[0].source == AnswerSource.WITHDRAWN
+    assert "nothing changed" in d.summary.text() and not d.question.isVisible()
