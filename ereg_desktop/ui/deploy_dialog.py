@@ -2,9 +2,7 @@
 
 Non-modal and never blocking: the :class:`~ereg_desktop.services.deploy.workflow.DeployRun` runs on
 a worker (``ui/tasks.py``) and its events arrive here on the GUI thread. The state lives in a
-:class:`~ereg_desktop.presenters.deploy_progress.DeployProgress`; this widget renders it. Log lines
-are buffered and written in batches by the same timer that ticks the elapsed times and the
-downtime counter.
+:class:`~ereg_desktop.presenters.deploy_progress.DeployProgress`; this widget renders it.
 """
 
 from __future__ import annotations
@@ -21,8 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +30,6 @@ from ereg_desktop.presenters.deploy_progress import (
     CloseQuestion,
     DeployProgress,
     ProgressEvent,
-    StepRecord,
 )
 from ereg_desktop.presenters.deploy_questions import prompt_for
 from ereg_desktop.services.deploy.actions import ActionResult
@@ -43,7 +38,7 @@ from ereg_desktop.services.deploy.events import EventSink, Step
 from ereg_desktop.services.deploy.result import DeployResult
 from ereg_desktop.store.inventory import DeploymentRef
 from ereg_desktop.ui.deploy_question import QuestionPanel
-from ereg_desktop.ui.deploy_steps_view import StepLogView, StepsList
+from ereg_desktop.ui.deploy_steps_pane import StepsPane
 from ereg_desktop.ui.notify import Notifier
 from ereg_desktop.ui.tasks import run_task
 
@@ -59,9 +54,7 @@ class RunLike(Protocol):
     def detach(self) -> None: ...
     def start_again(self, on_event: EventSink | None = None) -> ActionResult: ...
     @property
-    def down_since(self) -> float | None:
-        """When the app went down (time.time()), for a run that follows the job again."""
-        ...
+    def down_since(self) -> float | None: ...  # when the app went down, for a re-attached run
 
 
 class DeployDialog(QDialog):
@@ -92,10 +85,6 @@ class DeployDialog(QDialog):
         self.setWindowTitle(self.state.title)
         self.resize(900, 620)
 
-        self.shown_step: Step = Step.PREFLIGHT
-        self._follow_current = True
-        self._batch: list[str] = []
-        self._batch_dirty = False
         self.close_question: QMessageBox | None = None
 
         self._build()
@@ -165,21 +154,9 @@ class DeployDialog(QDialog):
         self.question.answered.connect(self._answer)
         layout.addWidget(self.question)
 
-        self.steps = StepsList(self.state.steps)
-        self.steps.setMaximumHeight(150)
-        self.steps.currentItemChanged.connect(self._step_selected)
-        self.log_title = QLabel()
-        self.log_view = StepLogView()
-        log_box = QWidget()
-        log_layout = QVBoxLayout(log_box)
-        log_layout.setContentsMargins(0, 0, 0, 0)
-        log_layout.addWidget(self.log_title)
-        log_layout.addWidget(self.log_view)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.steps)
-        split.addWidget(log_box)
-        split.setStretchFactor(1, 1)
-        layout.addWidget(split, 1)
+        self.pane = StepsPane(self.state)
+        self.steps, self.log_view = self.pane.steps, self.pane.log_view
+        layout.addWidget(self.pane, 1)
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -189,7 +166,6 @@ class DeployDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addLayout(self._build_buttons())
         self._show_status()
-        self._show_log(Step.PREFLIGHT)
 
     def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
@@ -240,28 +216,16 @@ class DeployDialog(QDialog):
             return
         self.deploy_run = run
         self.state.follow_again()
-        for step in Step:
-            self.steps.show_step(step)
+        self.pane.show_all()
         self.summary.hide()
-        self._follow_current = True
-        self._show_log(Step.DEPLOY)
+        self.pane.follow(Step.DEPLOY)
         self.start()
 
     def handle_event(self, event: ProgressEvent) -> None:
         self._render(self.state.apply(event))
 
     def _render(self, change: Change) -> None:
-        if change.state is not None:
-            self.steps.show_step(change.state, self.state.elapsed(change.state))
-        if change.started is not None and self._follow_current:
-            self._show_log(change.started)
-        if change.line is not None and change.line == self.shown_step:
-            self._batch.append(self.state.steps[change.line].log[-1])
-            self._batch_dirty = True
-        if change.progress is not None and change.progress == self.shown_step:
-            self._batch_dirty = True
-        if change.line is not None and not self._timer.isActive():
-            self._flush()
+        self.pane.show_change(change, batching=self._timer.isActive())
         if change.status:
             self._show_status()
         if change.questions:
@@ -277,10 +241,9 @@ class DeployDialog(QDialog):
         self._show_status()
 
     def _run_done(self, result: DeployResult) -> None:
-        skipped = self.state.finished(result)
+        self.state.finished(result)
         self._flush()
-        for step in skipped:
-            self.steps.show_step(step)
+        self.pane.show_all()  # the steps it never reached are skipped now
         self._show_question()
         self._show_summary()
         self._show_status()
@@ -312,7 +275,7 @@ class DeployDialog(QDialog):
         self._render(Change(line=Step.VERIFY))
         self.start_again_button.setEnabled(False)
         self.start_again_button.setText("Starting\u2026")
-        self._follow_current = True
+        self.pane.following = True
         run = self.deploy_run
         run_task(
             lambda progress: run.start_again(progress),
@@ -404,39 +367,11 @@ class DeployDialog(QDialog):
         return self.isActiveWindow() or bool(parent is not None and parent.isActiveWindow())
 
     def _tick(self) -> None:
-        running = {s: e for s in Step if (e := self._running_for(s)) is not None}
-        self.steps.tick(running)
+        self.pane.tick()
         self._show_downtime()
-        self._flush()
-
-    def _running_for(self, step: Step) -> float | None:
-        record: StepRecord = self.state.steps[step]
-        return self.state.elapsed(step) if record.started is not None else None
 
     def _flush(self) -> None:
-        if self._batch_dirty:
-            lines, self._batch = self._batch, []
-            self.log_view.append_lines(lines, self.state.steps[self.shown_step].progress)
-            self._batch_dirty = False
-
-    def _show_log(self, step: Step) -> None:
-        self.shown_step = step
-        self._batch, self._batch_dirty = [], False
-        self.log_title.setText(f"Log: {step.label}")
-        record = self.state.steps[step]
-        self.log_view.show_lines(record.log, record.progress)
-        item = self.steps.items[step]
-        if self.steps.currentItem() is not item:
-            self.steps.blockSignals(True)
-            self.steps.setCurrentItem(item)
-            self.steps.blockSignals(False)
-
-    def _step_selected(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:
-        step = self.steps.step_at(item)
-        if step is None:
-            return
-        self._follow_current = step == self.state.current
-        self._show_log(step)
+        self.pane.flush()
 
     def downtime_text(self) -> str:
         return self.state.downtime_text()
