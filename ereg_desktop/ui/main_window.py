@@ -333,6 +333,10 @@ class MainWindow(QMainWindow):
         if self._deployment is not None:  # a (re)connected server: re-attach to its jobs
             self._deployment.status_applied(status)
 
+    def as_widget(self) -> QWidget:
+        """The window as the parent of the dialogs and actions others build (``WindowApi``)."""
+        return self
+
     def set_server_state(self, server_id: str, text: str, detail: str = "") -> None:
         """``text`` in the status bar; ``detail`` (the whole reason) in its tooltip."""
         label = self._server_labels.get(server_id)
