@@ -69,9 +69,9 @@ class AuditOnlyShell:
         self.ran: list[str] = []
 
     def run(self, argv: list[str], *, timeout: float) -> R:
-        body = argv[-1]
-        assert ">> .ereg-desktop/audit.jsonl" in body, f"unexpected remote command {argv}"
-        self.ran.append(body)
+        body = argv[2]  # bash -c SCRIPT _ ARG...
+        assert "a=.ereg-desktop/audit.jsonl" in body, f"unexpected remote command {argv}"
+        self.ran.append(argv[4])  # the audit line: the script's "$1" (argv[3] is "_")
         return R(0)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ereg_desktop.errors import ConnectionProblem, OperationFailed
-from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, script
+from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, Shell, script
 from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
 from ereg_desktop.services.status import AppStatus
 
@@ -54,7 +54,8 @@ def jlist_command() -> RemoteCommand:
             f"printf '\\n{_CLOCK_MARK}%s\\n' \"$(date +%s.%N)\"",
             'exit "$rc"',
         ],
-        30,
+        kind=CommandKind.READ,
+        timeout=30,
     )
 
 
