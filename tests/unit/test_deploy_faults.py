@@ -21,13 +21,14 @@ from ereg_desktop.services.deploy.downtime import Downtime
 from ereg_desktop.services.deploy.events import Finished
 from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, JobState
 from ereg_desktop.services.deploy.lock import LockOwner
-from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, jlist_command, wait_stable
+from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, wait_stable
 from ereg_desktop.services.deploy.workflow import (
     AppState,
     DeployRun,
     DeploySettings,
     Outcome,
 )
+from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import Deployment, DeploymentRef, Server, System
@@ -325,7 +326,7 @@ def test_jlist_script_keeps_pm2s_exit_code(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho '[]'\nexit 3\n")
     fake.chmod(0o755)
     env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "HOME": str(tmp_path)}
-    res = subprocess.run(list(jlist_command().argv), capture_output=True, text=True, env=env)
+    res = subprocess.run(list(JLIST.argv), capture_output=True, text=True, env=env)
     assert res.returncode == 3 and "@@ereg-desktop:now" in res.stdout
 
 
