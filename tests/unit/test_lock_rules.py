@@ -103,3 +103,31 @@ def test_renew_in_local_bash(tmp_path: Path) -> None:
     assert lock.parse_reply(_bash(lock.break_command("gt", a.token), tmp_path))[0] == "released"
     assert lock.parse_reply(_bash(lock.renew_command("gt", a.token), tmp_path))[0] == "gone"
     assert list((tmp_path / lock.LOCKS_DIR).iterdir()) == []  # nothing left aside
+
+
+class _Answers:
+    def __init__(self, stdout: str, code: int = 0) -> None:
+        self.stdout, self.code = stdout, code
+
+    def run(self, argv: object, *, timeout: float) -> object:
+        from ereg_desktop.remote.command import Result
+
+        return Result(self.code, self.stdout, "boom", 0.0)
+
+
+@pytest.mark.parametrize(("stdout", "code"), [("failed\n", 0), ("error\n", 0), ("", 0), ("", 1)])
+def test_renew_that_could_not_touch_is_a_failure_not_a_lost_lock(stdout: str, code: int) -> None:
+    held = lock.ServerLock(_Answers(stdout, code), "gt")
+    held.adopt(owner())
+    with pytest.raises(OperationFailed) as caught:
+        held.renew()
+    assert not isinstance(caught.value, lock.LockHeld)
+    assert held.owner == owner()  # still ours as far as anyone knows
+
+
+def test_renew_of_a_lock_someone_took_is_lost() -> None:
+    held = lock.ServerLock(_Answers(f"other\nheartbeat 3\n{owner(operator='Carol').to_json()}\n"),
+                           "gt")  # fmt: skip
+    held.adopt(owner())
+    with pytest.raises(lock.LockLost, match="Carol"):
+        held.renew()

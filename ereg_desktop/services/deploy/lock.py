@@ -114,12 +114,12 @@ class ServerLock:
         verdict, holder = self._run(renew_command(self.app, self.owner.token))
         if verdict == "renewed":
             return
-        if verdict == "failed":
-            raise OperationFailed(
-                f"renew lock {self.app}: the server could not touch the lock's heartbeat: is its "
-                "disk full or its folder read-only?"
-            )
-        raise LockLost(self.app, holder)
+        if verdict in ("gone", "other"):
+            raise LockLost(self.app, holder)
+        raise OperationFailed(
+            f"renew lock {self.app}: the server could not touch the lock's heartbeat "
+            f"({verdict or 'no answer'}): is its disk full or its home folder unreadable?"
+        )
 
     def release(self) -> str:
         """Returns the verdict: released, gone (someone broke it) or other (not ours any more)."""
