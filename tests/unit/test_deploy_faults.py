@@ -4,6 +4,7 @@ Cancel at an exact point, and then read what the run did to the server."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -20,13 +21,14 @@ from ereg_desktop.services.deploy.downtime import Downtime
 from ereg_desktop.services.deploy.events import Finished
 from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, JobState
 from ereg_desktop.services.deploy.lock import LockOwner
-from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, jlist_command, wait_stable
+from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, wait_stable
 from ereg_desktop.services.deploy.workflow import (
     AppState,
     DeployRun,
     DeploySettings,
     Outcome,
 )
+from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import Deployment, DeploymentRef, Server, System
@@ -60,12 +62,12 @@ def kind_of(body: str) -> str:
         ("setsid nohup", "start"),
         ('echo "size $', "poll"),
         ("@@ereg-desktop:head", "inspect"),
-        ("git rev-parse HEAD origin/", "head"),
-        (">> .ereg-desktop/audit.jsonl", "audit"),
+        ('git rev-parse HEAD "origin/', "head"),
+        ("a=.ereg-desktop/audit.jsonl", "audit"),
         ("echo acquired", "acquire"),
         ("echo bound", "bind"),
         ("echo released", "release"),
-        ("down_at", "mark_down"),
+        ('> "$1/down_at"', "mark_down"),
         ("for d in .ereg-desktop/jobs/*;", "list"),
     ):
         if needle in body:
@@ -86,7 +88,7 @@ class FakeServer:
         self.answers: dict[str, Answer] = {}
 
     def run(self, argv: Any, *, timeout: float) -> R:
-        body = argv[-1]
+        body = argv[2]  # bash -c SCRIPT _ ARG...
         kind = kind_of(body)
         self.ran.append(kind)
         if kind in self.answers:
@@ -122,12 +124,16 @@ def new_run(server: FakeServer, probe: Probe | None = None, **kw: Any) -> Deploy
 
 
 def listing(context: dict[str, Any], state: str = jobs.RUNNING) -> JobListing:
-    rec = JobRecord("20260101T000000Z-gt-abc123", "gt", ("pm2-deploy", "gt"), "t", context)
+    """A job.json as a desktop of version 1 wrote it, read back as a re-attach reads it."""
+    raw = {"id": "20260101T000000Z-gt-abc123", "app": "gt", "argv": ["pm2-deploy", "gt"],
+           "started_at": "t", "context": context}  # fmt: skip
+    rec = JobRecord.from_json(json.dumps(raw))
+    assert rec is not None
     return JobListing(rec, JobState(state), False)
 
 
 def holder() -> LockOwner:
-    return LockOwner("Bob", "bob-pc", 7, "2026-01-01T00:00:00+00:00", "tok", job=None)
+    return LockOwner("Bob", "bob-pc", 7, "2026-01-01T00:00:00+00:00", "0123456789abcdef", job=None)
 
 
 # ---- 1: a re-attach refused by the write guard keeps the running job's lock ---------------------
@@ -320,7 +326,7 @@ def test_jlist_script_keeps_pm2s_exit_code(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho '[]'\nexit 3\n")
     fake.chmod(0o755)
     env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "HOME": str(tmp_path)}
-    res = subprocess.run(list(jlist_command().argv), capture_output=True, text=True, env=env)
+    res = subprocess.run(list(JLIST.argv), capture_output=True, text=True, env=env)
     assert res.returncode == 3 and "@@ereg-desktop:now" in res.stdout
 
 
@@ -472,7 +478,7 @@ def test_a_reused_pid_is_not_the_job_running(tmp_path: Path) -> None:
     (d / "pid").write_text(f"{os.getpid()}\n")  # alive, but pytest, not the job (a reboot)
     poll = jobs.parse_poll(_bash(jobs.poll_command(JOB, 0), tmp_path), 0)
     assert poll.state.state == jobs.LOST
-    (d / "job.json").write_text(JobRecord(JOB, "gt", ("x",), "t").to_json() + "\n")
+    (d / "job.json").write_text(JobRecord(JOB, "gt", "", ("x",), "t").to_json() + "\n")
     assert jobs.parse_list(_bash(jobs.list_command(), tmp_path))[0].state.state == jobs.LOST
 
 

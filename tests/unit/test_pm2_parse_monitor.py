@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ereg_desktop.remote.command import Result
 from ereg_desktop.remote.errors import UnknownHostKey, Unreachable
-from ereg_desktop.services.monitor import JLIST_COMMAND, Monitor
+from ereg_desktop.services.monitor import Monitor
+from ereg_desktop.services.pm2_read import JLIST_TEXT
 from ereg_desktop.services.status import CONNECTED, PM2_DOWN, UNREACHABLE
 from ereg_desktop.store.inventory import Server
 
@@ -40,7 +41,7 @@ def test_one_command_per_poll() -> None:
     mon, pool = monitor((DATA / "jlist-errored.json").read_text())
     st = mon.poll(SERVER)
     assert st.state == CONNECTED and st.pm2_running and "els" in st.apps
-    assert pool.commands == [JLIST_COMMAND]
+    assert pool.commands == [JLIST_TEXT]
 
 
 def test_spawned_daemon_means_pm2_was_down_until_apps_appear() -> None:
@@ -62,3 +63,21 @@ def test_connection_problems_never_raise() -> None:
     assert st.state == UNREACHABLE and mon.problem("unctad") is unknown
     st = mon.poll(SERVER)
     assert st.state == UNREACHABLE and "bytes" in st.reason and "garbage" not in st.reason
+
+
+def test_uptime_counts_on_the_servers_clock_not_the_desktops() -> None:
+    """The poll reads the server's clock with the list: a desktop clock a day off changes no
+    uptime (gt started at pm_uptime 1795659717383 ms; the server says it is 100 s later)."""
+    text = (DATA / "jlist-errored.json").read_text().strip()
+    mon, pool = monitor(f"{text}\n@@ereg-desktop:now 1795659817.383\n")
+    st = mon.poll(SERVER)
+    assert pool.commands == [JLIST_TEXT]
+    gt = st.apps["gt"]
+    assert gt.uptime_s is not None and abs(gt.uptime_s - 100.0) < 0.01
+    # a locale printing a decimal comma, and no clock at all (an old bash without date)
+    mon, _ = monitor(f"{text}\n@@ereg-desktop:now 1795659817,383\n")
+    uptime = mon.poll(SERVER).apps["gt"].uptime_s
+    assert uptime is not None and abs(uptime - 100.0) < 0.01
+    mon, _ = monitor(f"{text}\n")
+    uptime = mon.poll(SERVER).apps["gt"].uptime_s
+    assert uptime is not None and uptime > 100.0  # the desktop's own clock, far from that day

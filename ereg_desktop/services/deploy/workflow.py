@@ -8,7 +8,6 @@ so and :meth:`DeployRun.start_again` starts it with the code now on disk.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -44,6 +43,8 @@ from ereg_desktop.services.deploy.events import (
 from ereg_desktop.services.deploy.inspect import Inspection, current_head, inspect
 from ereg_desktop.services.deploy.jobs import (
     MISSING,
+    JobContext,
+    JobKind,
     JobListing,
     JobRecord,
     ServerJobs,
@@ -168,37 +169,30 @@ class DeployRun:
     ) -> DeployRun:
         """Follow a job a previous run started (this desktop before a restart, or another one):
         ``run()`` then skips to following it, verifies, and writes the audit record."""
-        ctx = job.record.context if isinstance(job.record.context, dict) else {}
+        ctx = job.record.context
         down_at = kwargs.pop("down_at", None)
-        kwargs.setdefault("operator", _text(ctx.get("operator")))
-        kwargs.setdefault("machine", _text(ctx.get("machine")) or None)
+        kwargs.setdefault("operator", ctx.operator)
+        kwargs.setdefault("machine", ctx.machine or None)
         # job.json is shared by the team's desktops, some of them older or newer than this one:
         # what this version does not know is kept as text, never a reason to stop
-        raw_reasons = ctx.get("reasons")
         known: dict[Concern, str] = {}
         unknown: dict[str, str] = {}
-        if isinstance(raw_reasons, dict):
-            for k, v in raw_reasons.items():
-                try:
-                    known[Concern(str(k))] = _text(v)
-                except ValueError:
-                    unknown[str(k)] = _text(v)
+        for k, v in ctx.reasons.items():
+            try:
+                known[Concern(k)] = v
+            except ValueError:
+                unknown[k] = v
         kwargs.setdefault("reasons", known)
         run = cls(ref, shell, **kwargs)
         run._reattach = job
         run._down_at = down_at if down_at is not None else job.down_at
         run.record.reasons.update(unknown)
-        run.record.started_at = _text(ctx.get("started_at")) or job.record.started_at
-        run.record.commit_before = _text(ctx.get("commit_before"))
-        pending = ctx.get("pending_commits", 0)
-        try:
-            run.record.pending_commits = int(pending)
-        except (TypeError, ValueError):
-            run._notes.append(f"job.json has pending_commits {_text(pending)!r}")
-        lock_text = ctx.get("lock", "")
-        owner = LockOwner.from_json(lock_text) if isinstance(lock_text, str) else None
-        if owner is not None:
-            run.lock.adopt(owner)
+        run.record.started_at = ctx.started_at or job.record.started_at
+        run.record.commit_before = ctx.commit_before
+        run.record.pending_commits = ctx.pending_commits
+        run._notes.extend(job.record.notes)
+        if ctx.lock is not None:
+            run.lock.adopt(ctx.lock)
         return run
 
     @staticmethod
@@ -377,17 +371,17 @@ class DeployRun:
             )
         return found
 
-    def _context(self) -> dict[str, Any]:
-        return {
-            "operator": self.operator,
-            "machine": self.machine,
-            "reasons": {str(k): v for k, v in self.reasons.items()},
-            "started_at": self.record.started_at,
-            "commit_before": self.record.commit_before,
-            "pending_commits": self.record.pending_commits,
-            "server": self.ref.server.id,
-            "lock": self.lock.owner.to_json() if self.lock.owner else "",
-        }
+    def _context(self) -> JobContext:
+        return JobContext(
+            operator=self.operator,
+            machine=self.machine,
+            started_at=self.record.started_at,
+            reasons={str(k): v for k, v in self.reasons.items()},
+            commit_before=self.record.commit_before,
+            pending_commits=self.record.pending_commits,
+            lock=self.lock.owner,
+            server=self.ref.server.id,
+        )
 
     def _deploy(self) -> str:
         # No pm2 read before the job: the first poll of the job samples the app (still online
@@ -399,7 +393,9 @@ class DeployRun:
         else:
             # the id is chosen first: if the answer to the start is lost, the job is still
             # followed (and found again by any desktop) by this id
-            planned = self.jobs.plan(self.ref.app, pm2_deploy(self.ref.app), self._context())
+            planned = self.jobs.plan(
+                self.ref.app, JobKind.PM2_DEPLOY, pm2_deploy(self.ref.app), self._context()
+            )
             with self._control:
                 if self._cancel.is_set():  # cancelled before the job: nothing started
                     raise _Stop(
@@ -719,13 +715,6 @@ class DeployRun:
             )
         )
         return result
-
-
-def _text(value: Any) -> str:
-    """A job.json field as text, whatever another desktop's version wrote there."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def describe_event(event: DeployEvent) -> str | None:
