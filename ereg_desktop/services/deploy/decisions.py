@@ -181,7 +181,8 @@ class DecisionChannel:
             self._cond.notify_all()
 
 
-# A terminal prompt: returns what the operator typed, raises TimeoutError past the question's limit
+# A terminal prompt: returns what the operator typed; raises TimeoutError past the question's
+# limit, InterruptedError when the run is cancelled while it waits
 TerminalAsk = Callable[[Question], AnswerValue]
 
 
@@ -204,3 +205,5 @@ class PresetDecider:
             return Answer(question.id, self.ask(question), AnswerSource.OPERATOR)
         except TimeoutError:
             return Answer(question.id, None, AnswerSource.TIMED_OUT)
+        except InterruptedError:  # the run was cancelled while the prompt waited
+            return Answer(question.id, None, AnswerSource.WITHDRAWN)
