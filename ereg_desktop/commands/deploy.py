@@ -145,9 +145,7 @@ def run(args: argparse.Namespace, paths: Any) -> int:
 
 def _following(job: JobListing) -> str:
     ctx = job.record.context
-    who = ctx.get("operator") if isinstance(ctx.get("operator"), str) else None
-    machine = ctx.get("machine") if isinstance(ctx.get("machine"), str) else None
-    by = f"{who or 'someone'}" + (f" on {machine}" if machine else "")
+    by = f"{ctx.operator or 'someone'}" + (f" on {ctx.machine}" if ctx.machine else "")
     return (
         f"An unfinished update of {job.record.app} is on the server: server job "
         f"{job.record.id}, started by {by} at {job.record.started_at} ({job.state.state}). "

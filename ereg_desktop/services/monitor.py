@@ -12,17 +12,15 @@ import time
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EregError
-from ereg_desktop.remote.command import remote_command
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.remote.hostkeys import KnownHosts
 from ereg_desktop.services.keys import PassphraseSource, load_pkey
-from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
+from ereg_desktop.services.pm2_parse import Pm2OutputError
+from ereg_desktop.services.pm2_read import JLIST_TEXT, parse_reading
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, ServerStatus
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.secrets import SecretStore
 
-JLIST_ARGV = ("pm2", "jlist")
-JLIST_COMMAND = remote_command(JLIST_ARGV)
 POLL_TIMEOUT = 20.0
 
 
@@ -46,10 +44,11 @@ class Monitor:
     def poll(self, server: Server) -> ServerStatus:
         taken_at = time.time()
         try:
-            result = self.pool.run_raw(server, JLIST_COMMAND, self.timeout)
+            # the one jlist path (uptimes on the server's clock), its text built once
+            result = self.pool.run_raw(server, JLIST_TEXT, self.timeout)
             if result.exit_code != 0 and "[" not in result.stdout:
                 raise Pm2OutputError(server.id, len(result.stdout), f"exit code {result.exit_code}")
-            snapshot = parse_jlist(result.stdout, server.id, taken_at)
+            snapshot = parse_reading(result.stdout, server.id, taken_at)
         except EregError as exc:
             with self._lock:
                 self._problems[server.id] = exc

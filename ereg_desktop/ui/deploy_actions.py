@@ -395,7 +395,7 @@ class DeploymentActions(QObject):
                 self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
                 waiting.follow_again(run)
                 continue
-            who = job.record.context.get("operator") or "someone"
+            who = job.record.context.operator or "someone"
             self._status(
                 f"Following server job {job.record.id} of {ref.app} (started by {who}, "
                 f"{job.state.state}) to record its outcome",

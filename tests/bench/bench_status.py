@@ -84,12 +84,15 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     from PySide6.QtWidgets import QApplication
 
     from ereg_desktop.context import AppContext
+    from ereg_desktop.remote.command import remote_command
     from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
     from ereg_desktop.services import monitor as monitor_service
-    from ereg_desktop.services.monitor import JLIST_COMMAND
     from ereg_desktop.services.status import CONNECTED
     from ereg_desktop.ui.live_status import LiveStatus
     from ereg_desktop.ui.main_window import MainWindow
+
+    # the raw reference: pm2's own list, without the server's clock a poll adds to it
+    jlist_command = remote_command(["pm2", "jlist"])
 
     server = sandbox_server(box)
     paths = write_config(box, tmp / "config")
@@ -107,7 +110,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     ssh_argv = [
         "ssh", "-F", "/dev/null", "-i", str(key), "-o", "IdentitiesOnly=yes",
         "-o", f"UserKnownHostsFile={openssh_known}", "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", "-p", str(box.port), f"{box.user}@{box.host}", JLIST_COMMAND,
+        "-o", "BatchMode=yes", "-p", str(box.port), f"{box.user}@{box.host}", jlist_command,
     ]  # fmt: skip
 
     def poll() -> None:
@@ -115,7 +118,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
         assert status.state == CONNECTED, status.reason
 
     def raw() -> None:
-        assert pool.run_raw(server, JLIST_COMMAND, 30).exit_code == 0
+        assert pool.run_raw(server, jlist_command, 30).exit_code == 0
 
     def openssh() -> None:
         done = subprocess.run(ssh_argv, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)

@@ -22,7 +22,7 @@ def test_a_job_this_version_cannot_follow_does_not_stop_the_others(
     actions = window.deployment
     ref = next(iter(actions.ctx.inventory.deployments()))
     bad, good = "20260101T000000Z-x-aaaaaa", "20260101T000001Z-x-bbbbbb"
-    jobs = [JobListing(JobRecord(i, ref.app, ("pm2-deploy", ref.app), "t", {}),
+    jobs = [JobListing(JobRecord(i, ref.app, "pm2-deploy", ("pm2-deploy", ref.app), "t"),
                        JobState("running"), False) for i in (bad, good)]  # fmt: skip
 
     def reattach(cls: Any, r: Any, shell: Any, job: JobListing, **kw: Any) -> Any:

@@ -4,6 +4,7 @@ Cancel at an exact point, and then read what the run did to the server."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +46,12 @@ def kind_of(body: str) -> str:
         ("setsid nohup", "start"),
         ('echo "size $', "poll"),
         ("@@ereg-desktop:head", "inspect"),
-        ("git rev-parse HEAD origin/", "head"),
-        (">> .ereg-desktop/audit.jsonl", "audit"),
+        ('git rev-parse HEAD "origin/', "head"),
+        ("a=.ereg-desktop/audit.jsonl", "audit"),
         ("echo acquired", "acquire"),
         ("echo bound", "bind"),
         ("echo released", "release"),
-        ("down_at", "mark_down"),
+        ('> "$1/down_at"', "mark_down"),
         ("for d in .ereg-desktop/jobs/*;", "list"),
         ("pm2 jlist", "jlist"),
     ):
@@ -68,15 +69,15 @@ class FakeServer:
 
     def __init__(self, polls: list[str] | None = None) -> None:
         self.ran: list[str] = []
-        self.bodies: list[str] = []
+        self.argvs: list[tuple[str, ...]] = []
         self.polls = list(polls or ["exit 0\nsize 0\n"])
         self.answers: dict[str, Answer] = {}
 
     def run(self, argv: Any, *, timeout: float) -> R:
-        body = argv[-1]
+        body = argv[2]  # bash -c SCRIPT _ ARG...
         kind = kind_of(body)
         self.ran.append(kind)
-        self.bodies.append(body)
+        self.argvs.append(tuple(argv))
         if kind in self.answers:
             return self.answers[kind](body)
         if kind == "poll":
@@ -118,11 +119,18 @@ def new_run(server: FakeServer, probe: Probe | None = None, **kw: Any) -> Deploy
     return DeployRun(kw.pop("ref", None) or ref(), server, probe=probe or Probe(), **kw)
 
 
-def listing(context: dict[str, Any], state: str = jobs.RUNNING,
+def listing(context: dict[str, Any], state: str = jobs.RUNNING, kind: str | None = None,
             argv: tuple[str, ...] = ("pm2-deploy", "gt")) -> JobListing:  # fmt: skip
-    rec = JobRecord("20260101T000000Z-gt-abc123", "gt", argv, "t", context)
+    """A job.json as a desktop wrote it (version 1 without ``kind``), read back as a re-attach
+    reads it."""
+    raw = {"id": "20260101T000000Z-gt-abc123", "app": "gt", "argv": list(argv),
+           "started_at": "t", "context": context}  # fmt: skip
+    if kind is not None:
+        raw.update(version=2, kind=kind)
+    rec = JobRecord.from_json(json.dumps(raw))
+    assert rec is not None
     return JobListing(rec, JobState(state), False)
 
 
 def holder() -> LockOwner:
-    return LockOwner("Bob", "bob-pc", 7, "2026-01-01T00:00:00+00:00", "tok", job=None)
+    return LockOwner("Bob", "bob-pc", 7, "2026-01-01T00:00:00+00:00", "0123456789abcdef", job=None)

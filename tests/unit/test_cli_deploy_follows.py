@@ -13,7 +13,7 @@ from ereg_desktop.commands import deploy as deploy_cmd
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_FAILED
 from ereg_desktop.services.deploy.audit import AuditRecord
-from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, JobState
+from ereg_desktop.services.deploy.jobs import JobContext, JobListing, JobRecord, JobState
 from ereg_desktop.services.deploy.workflow import AppState, DeployResult, DeployRun, Outcome
 from ereg_desktop.store.paths import AppPaths
 
@@ -24,8 +24,8 @@ def test_deploy_follows_unfinished_jobs_and_says_so(
     paths = AppPaths.resolve(config_dir=tmp_path / "config")
     ref = next(iter(AppContext.for_cli(paths).inventory.deployments()))
     ids = ["20260101T000000Z-x-aaaaaa", "20260102T000000Z-x-bbbbbb"]
-    jobs = [JobListing(JobRecord(i, ref.app, ("pm2-deploy", ref.app), f"2026-01-0{n + 1}",
-                                 {"operator": "Bob", "machine": "bob-pc"}),
+    jobs = [JobListing(JobRecord(i, ref.app, "pm2-deploy", ("pm2-deploy", ref.app),
+                                 f"2026-01-0{n + 1}", JobContext(operator="Bob", machine="bob-pc")),
                        JobState("finished", 0), False) for n, i in enumerate(ids)]  # fmt: skip
 
     class Pool:

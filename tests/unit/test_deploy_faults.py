@@ -32,8 +32,9 @@ from ereg_desktop.services.deploy.downtime import Downtime
 from ereg_desktop.services.deploy.events import Finished
 from ereg_desktop.services.deploy.jobs import JobRecord
 from ereg_desktop.services.deploy.lock import LockOwner
-from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, jlist_command, wait_stable
+from ereg_desktop.services.deploy.verify import Pm2Probe, Pm2Unavailable, wait_stable
 from ereg_desktop.services.deploy.workflow import AppState, DeployRun, Outcome
+from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.services.status import AppStatus
 from ereg_desktop.store.history import History
 
@@ -227,7 +228,7 @@ def test_jlist_script_keeps_pm2s_exit_code(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho '[]'\nexit 3\n")
     fake.chmod(0o755)
     env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "HOME": str(tmp_path)}
-    res = subprocess.run(list(jlist_command().argv), capture_output=True, text=True, env=env)
+    res = subprocess.run(list(JLIST.argv), capture_output=True, text=True, env=env)
     assert res.returncode == 3 and "@@ereg-desktop:now" in res.stdout
 
 
@@ -379,7 +380,7 @@ def test_a_reused_pid_is_not_the_job_running(tmp_path: Path) -> None:
     (d / "pid").write_text(f"{os.getpid()}\n")  # alive, but pytest, not the job (a reboot)
     poll = jobs.parse_poll(_bash(jobs.poll_command(JOB, 0), tmp_path), 0)
     assert poll.state.state == jobs.LOST
-    (d / "job.json").write_text(JobRecord(JOB, "gt", ("x",), "t").to_json() + "\n")
+    (d / "job.json").write_text(JobRecord(JOB, "gt", "", ("x",), "t").to_json() + "\n")
     assert jobs.parse_list(_bash(jobs.list_command(), tmp_path))[0].state.state == jobs.LOST
 
 

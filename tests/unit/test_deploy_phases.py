@@ -64,15 +64,15 @@ def test_a_run_sends_exactly_the_commands_its_phases_prepare() -> None:
     assert result.outcome == Outcome.DEPLOYED, result.message
     job = run.state.job
     assert job is not None
-    owner = LockOwner.from_json(job.context["lock"])
-    assert owner is not None
+    owner = job.context.lock
+    assert owner is not None and owner.job is None  # as it was when the job started
     plan = Plan(ref(), owner, job)
     assert phase_of(Step.PREFLIGHT).prepare(plan) == (acquire_command("gt", owner),)
     assert phase_of(Step.INSPECT).prepare(plan) == (inspect_command("gt", "master"),)
-    sent = set(server.bodies)
+    sent = set(server.argvs)
     for step in (Step.PREFLIGHT, Step.INSPECT):
-        assert all(c.argv[-1] in sent for c in phase_of(step).prepare(plan)), step
-    assert start_command(job).argv[-1] in sent
+        assert all(c.argv in sent for c in phase_of(step).prepare(plan)), step
+    assert start_command(job).argv in sent
     assert job.argv == ("pm2-deploy", "gt")
     with pytest.raises(ValueError, match="plan it first"):
         phase_of(Step.DEPLOY).prepare(Plan(ref(), owner))
@@ -195,7 +195,7 @@ def test_cancel_withdraws_an_open_question() -> None:
 def test_reattach_of_an_update_translations_job_follows_and_records_it() -> None:
     server = FakeServer(["running\nsize 0\n", "exit 0\nsize 0\n"])
     job = listing({"lock": holder().to_json(), "operator": "Bob"},
-                  argv=("update-translations", "gt"))  # fmt: skip
+                  kind="update-translations", argv=("update-translations", "gt"))  # fmt: skip
     run = DeployRun.reattach(ref(), server, job, guard=_guard(), probe=Probe(), settings=FAST)
     assert [p.step for p in run.phases] == [Step.DEPLOY]  # no pm2-deploy of its own to verify
     assert run.past_point_of_no_return and run.cancel() == "detach"
@@ -211,12 +211,18 @@ def test_reattach_of_an_update_translations_job_follows_and_records_it() -> None
 
 def test_reattach_of_an_unknown_kind_says_so_and_does_not_block() -> None:
     server = FakeServer(["exit 0\nsize 0\n"])
-    job = listing({"lock": holder().to_json()}, argv=("make-coffee", "gt"))
+    job = listing({"lock": holder().to_json()}, kind="make-coffee", argv=("make-coffee", "gt"))
     assert [p.step for p in resumed_phases("make-coffee")] == [Step.DEPLOY]
     result = DeployRun.reattach(ref(), server, job, guard=_guard(), probe=Probe(),
                                 settings=FAST).run()  # fmt: skip
-    assert "'make-coffee', which this version does not know" in result.message
+    assert "kind 'make-coffee', which this version does not know" in result.message
     assert "audit" in server.ran and "release" in server.ran  # recorded, the lock freed
+    # a version-1 job.json of a command this version does not know names no kind at all
+    server = FakeServer(["exit 0\nsize 0\n"])
+    old = listing({"lock": holder().to_json()}, argv=("make-tea", "gt"))
+    result = DeployRun.reattach(ref(), server, old, guard=_guard(), probe=Probe(),
+                                settings=FAST).run()  # fmt: skip
+    assert "kind none (it runs 'make-tea gt')" in result.message and "release" in server.ran
 
 
 def _guard() -> Any:

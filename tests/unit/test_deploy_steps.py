@@ -23,22 +23,29 @@ def test_pm2_action_argv() -> None:
 
 
 def test_lock_command_quotes_and_is_atomic_mkdir() -> None:
-    owner = lock.LockOwner("O'Brien $(reboot)", "m", 1, "2026-01-01T00:00:00+00:00", "ab12")
+    owner = lock.LockOwner("O'Brien $(reboot)", "m", 1, "2026-01-01T00:00:00+00:00", "ab12" * 4)
     cmd = lock.acquire_command("gt", owner)
-    assert cmd.argv[:2] == ("bash", "-c")
+    assert cmd.argv[:2] == ("bash", "-c") and cmd.argv[3:] == ("_", "gt", owner.to_json())
+    assert cmd.kind == steps.CommandKind.WRITE
     body = cmd.argv[2]
-    assert "if mkdir .ereg-desktop/locks/gt 2>/dev/null; then" in body
-    assert shlex.quote(owner.to_json()) in body
+    assert 'L=.ereg-desktop/locks; d="$L/$1"' in body and 'if mkdir "$d" 2>/dev/null; then' in body
+    assert "O'Brien" not in body  # values are parameters, never script text
 
 
 def test_job_start_command_is_detached() -> None:
-    rec = jobs.JobRecord("20260101T000000Z-gt-abc123", "gt", ("pm2-deploy", "gt"), "t", {})
-    body = jobs.start_command(rec).argv[2]
+    rec = jobs.JobRecord(
+        "20260101T000000Z-gt-abc123", "gt", "pm2-deploy", ("pm2-deploy", "gt"), "t"
+    )
+    cmd = jobs.start_command(rec)
+    assert cmd.kind == steps.CommandKind.JOB
+    body = cmd.argv[2]
     assert "setsid nohup bash -c" in body and "< /dev/null &" in body
     line = next(ln for ln in body.splitlines() if ln.startswith("setsid"))
     words = shlex.split(line)
-    assert words[:4] == ["setsid", "nohup", "bash", "-c"]
-    assert words[4].startswith("bash -lc 'pm2-deploy gt'; echo $? > ")
+    assert words[:6] == ["setsid", "nohup", "bash", "-c", "$inner", "_"]
+    assert cmd.argv[3:] == ("_", ".ereg-desktop/jobs/" + rec.id, rec.to_json(), jobs._DETACHED,
+                            "pm2-deploy", "gt")  # fmt: skip
+    assert jobs._DETACHED.startswith('d="$1"; shift; bash -lc \'"$@"\' _ "$@"; echo $? > ')
     with pytest.raises(ValueError):
         jobs.poll_command("../../etc", 0)
 
@@ -48,9 +55,13 @@ def test_parse_poll_and_list() -> None:
     assert p.state == jobs.JobState(jobs.FINISHED, 3) and p.offset == 12 and p.text.startswith("he")
     assert jobs.parse_poll("running\nsize 5\n", 5).state.state == jobs.RUNNING
     assert jobs.parse_poll("missing\n", 7).state.state == jobs.MISSING
-    rec = jobs.JobRecord("20260101T000000Z-gt-abc123", "gt", ("pm2-deploy", "gt"), "t", {"a": 1})
-    listing = jobs.parse_list(f"running\topen\t{rec.to_json()}\nbroken line\n")
+    ctx = jobs.JobContext(operator="Ann", extra={"a": "1"})
+    rec = jobs.JobRecord("20260101T000000Z-gt-abc123", "gt", "pm2-deploy", ("pm2-deploy", "gt"),
+                         "t", ctx)  # fmt: skip
+    listing = jobs.parse_list(f"running\topen\t\t{rec.id}\t{rec.to_json()}\nbroken line\n")
     assert listing == [jobs.JobListing(rec, jobs.JobState(jobs.RUNNING), False)]
+    # a job.json in another job's folder is not followed under that folder's id
+    assert jobs.parse_list(f"running\topen\t\t20260101T000000Z-gt-ffffff\t{rec.to_json()}\n") == []
 
 
 def test_inspection_parse_and_classify() -> None:
@@ -65,7 +76,10 @@ def test_inspection_parse_and_classify() -> None:
     assert found.changes.translations == ("i18n-messages.json",)
     assert found.changes.global_data == ("data/x.json",)
     assert found.changes.other == ("new.js", "old.js")
-    assert "HEAD..origin/master" in inspect.inspect_command("gt", "master").argv[2]
+    cmd = inspect.inspect_command("gt", "master")
+    assert 'git log --format="$3" "HEAD..origin/$2"' in cmd.argv[2]
+    assert cmd.argv[3:] == ("_", "gt", "master", "%H\x1f%an\x1f%aI\x1f%s")
+    assert cmd.kind == steps.CommandKind.READ
 
 
 def test_log_text() -> None:
@@ -81,8 +95,10 @@ def test_audit_line_is_one_line_and_trimmed() -> None:
     rec = audit.AuditRecord("deploy", "gt", "s", "production", "me", "m", "t", message="x\n" * 400)
     line = rec.to_line()
     assert "\n" not in line and len(line) < 4096
-    body = audit.append_command(rec, "20260101T000000Z-gt-abc123").argv[2]
-    assert ">> .ereg-desktop/audit.jsonl" in body and "audited" in body
+    cmd = audit.append_command(rec, "20260101T000000Z-gt-abc123")
+    assert cmd.argv[3:] == ("_", line, ".ereg-desktop/jobs/20260101T000000Z-gt-abc123")
+    assert cmd.kind == steps.CommandKind.WRITE
+    assert "a=.ereg-desktop/audit.jsonl" in cmd.argv[2] and 'touch "$d/audited"' in cmd.argv[2]
 
 
 def _bash(cmd: steps.RemoteCommand, home: str) -> subprocess.CompletedProcess[str]:
@@ -153,8 +169,9 @@ def test_poll_long_waits_on_the_server_and_returns_at_the_end(tmp_path: object) 
 
 def test_audit_append_runs_housekeeping_in_the_same_round_trip() -> None:
     rec = audit.AuditRecord("deploy", "gt", "s", "production", "Ann", "pc", "2026-01-01")
-    body = audit.append_command(
-        rec, "20260101T000000Z-gt-abcdef", jobs.prune_command("gt", 5)
-    ).argv[2]
-    assert body.index(">> .ereg-desktop/audit.jsonl") < body.index("head -n -5")
-    assert body.rstrip().endswith("|| true")  # a failed prune never fails the record
+    prune = jobs.prune_command("gt", 5)
+    cmd = audit.append_command(rec, "20260101T000000Z-gt-abcdef", prune)
+    assert cmd.argv[-len(prune.argv) :] == prune.argv  # the prune's own argv, run as "$@"
+    body = cmd.argv[2]
+    assert body.index('>> "$a"') < body.index('"$@" >/dev/null 2>&1 || true')
+    assert body.rstrip().endswith("fi")  # a failed prune never fails the record

@@ -69,9 +69,9 @@ class AuditOnlyShell:
         self.ran: list[str] = []
 
     def run(self, argv: list[str], *, timeout: float) -> R:
-        body = argv[-1]
-        assert ">> .ereg-desktop/audit.jsonl" in body, f"unexpected remote command {argv}"
-        self.ran.append(body)
+        body = argv[2]  # bash -c SCRIPT _ ARG...
+        assert "a=.ereg-desktop/audit.jsonl" in body, f"unexpected remote command {argv}"
+        self.ran.append(argv[4])  # the audit line: the script's "$1" (argv[3] is "_")
         return R(0)
 
 
@@ -90,7 +90,8 @@ def test_pinned_and_reason_block_before_touching_the_server(tmp_path: object) ->
 
 
 def test_probe_uses_the_whitelisting_parser_and_the_server_clock() -> None:
-    from ereg_desktop.services.deploy.verify import Pm2Probe, jlist_command
+    from ereg_desktop.services.deploy.verify import Pm2Probe
+    from ereg_desktop.services.pm2_read import JLIST
 
     out = (
         "[PM2] Spawning\n"
@@ -100,7 +101,7 @@ def test_probe_uses_the_whitelisting_parser_and_the_server_clock() -> None:
 
     class Shell:
         def run(self, argv: object, *, timeout: float) -> object:
-            assert argv == jlist_command().argv
+            assert argv == JLIST.argv
             return type("R", (), {"exit_code": 0, "stdout": out, "stderr": "", "duration": 0})()
 
     st = Pm2Probe(Shell(), "s").app_status("gt")  # type: ignore[arg-type]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ereg_desktop.remote.command import Result
 from ereg_desktop.remote.errors import UnknownHostKey, Unreachable
-from ereg_desktop.services.monitor import JLIST_COMMAND, Monitor
+from ereg_desktop.services.monitor import Monitor
+from ereg_desktop.services.pm2_read import JLIST_TEXT
 from ereg_desktop.services.status import CONNECTED, PM2_DOWN, UNREACHABLE
 from ereg_desktop.store.inventory import Server
 
@@ -40,7 +41,7 @@ def test_one_command_per_poll() -> None:
     mon, pool = monitor((DATA / "jlist-errored.json").read_text())
     st = mon.poll(SERVER)
     assert st.state == CONNECTED and st.pm2_running and "els" in st.apps
-    assert pool.commands == [JLIST_COMMAND]
+    assert pool.commands == [JLIST_TEXT]
 
 
 def test_spawned_daemon_means_pm2_was_down_until_apps_appear() -> None:

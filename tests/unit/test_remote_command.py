@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ereg_desktop.remote.command import remote_command
-from ereg_desktop.services.monitor import JLIST_COMMAND
+from ereg_desktop.services.pm2_read import JLIST, JLIST_TEXT
 
 HOSTILE = [
     "a'b; rm -rf ~",
@@ -36,7 +36,8 @@ def through_bash(argv: list[str]) -> list[str]:
 
 def test_jlist_command_text() -> None:
     assert remote_command(["pm2", "jlist"]) == "bash -lc 'pm2 jlist'"
-    assert JLIST_COMMAND == "bash -lc 'pm2 jlist'"
+    assert JLIST_TEXT == remote_command(JLIST.argv)
+    assert JLIST.argv[:2] == ("bash", "-c") and JLIST.argv[2].startswith("pm2 jlist\nrc=$?\n")
 
 
 @pytest.mark.parametrize("name", HOSTILE)

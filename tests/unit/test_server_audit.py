@@ -133,7 +133,8 @@ def test_read_server_audit_over_a_shell() -> None:
     sh = FakeShell(json.dumps(rec()) + "\nbroken\n")
     got = read_server_audit(sh, "s1")
     assert len(got.records) == 1 and got.skipped == 1 and got.server == "s1"
-    assert "tail -n 500" in sh.argv[2] and f"cut -b 1-{MAX_LINE + 1}" in sh.argv[2]
+    assert 'tail -n "$1" .ereg-desktop/audit.jsonl | cut -b 1-"$2"' in sh.argv[2]
+    assert sh.argv[3:] == ["_", "500", str(MAX_LINE + 1)]
 
 
 def _bash(cmd: Any, home: Path) -> subprocess.CompletedProcess[str]:
@@ -171,7 +172,7 @@ def test_job_listing_carries_the_noted_downtime_start(tmp_path: Path) -> None:
     job = "20260102T100000Z-gt-abc123"
     d = tmp_path / ".ereg-desktop/jobs" / job
     d.mkdir(parents=True)
-    rec = jobs.JobRecord(job, "gt", ("pm2-deploy", "gt"), "t", {})
+    rec = jobs.JobRecord(job, "gt", "pm2-deploy", ("pm2-deploy", "gt"), "t")
     (d / "job.json").write_text(rec.to_json() + "\n")
     (d / "exit").write_text("0\n")
     listed = jobs.parse_list(_bash(jobs.list_command(), tmp_path).stdout)

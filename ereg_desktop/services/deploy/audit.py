@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ereg_desktop.errors import OperationFailed
-from ereg_desktop.services.deploy.jobs import job_dir, mark_audited_command
+from ereg_desktop.services.deploy.jobs import job_dir
 from ereg_desktop.services.deploy.steps import (
     STATE_DIR,
+    CommandKind,
     RemoteCommand,
     Shell,
     check_app,
     script,
-    sh,
 )
 
 AUDIT_FILE = f"{STATE_DIR}/audit.jsonl"
@@ -76,24 +76,32 @@ def append_command(
 ) -> RemoteCommand:
     """One ``printf >>`` of one line; optionally mark the job whose outcome this records, and
     run ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
-    not fail the record."""
+    not fail the record. $1 the line, $2 the job's folder (or empty), then ``then``'s argv."""
     check_app(record.app)
-    lines = ["set -e", "cd", sh("mkdir", "-p", STATE_DIR)]
-    append_line = f"printf '%s\\n' {sh(record.to_line())} >> {sh(AUDIT_FILE)}"
-    if job_done:
-        # Two desktops may follow one job (both re-attached on reconnect): an atomic mkdir
-        # claims the right to record it, so the team's audit gets exactly one line per job.
-        claim = sh(job_dir(job_done) + "/recording")
-        lines += [
-            f"if ! mkdir {claim} 2>/dev/null; then echo {ALREADY_RECORDED}; exit 0; fi",
-            f"{append_line} || {{ rmdir {claim}; exit 1; }}",
-            mark_audited_command(job_done).argv[2],
-        ]
-    else:
-        lines.append(append_line)
-    if then is not None:
-        lines.append(f"{sh(*then.argv)} >/dev/null 2>&1 || true")
-    return script(f"audit {record.app}", lines, timeout=30)
+    return script(
+        f"audit {record.app}",
+        [
+            "set -e",
+            "cd",
+            'line="$1"; d="$2"; shift 2',
+            f"mkdir -p {STATE_DIR}; a={AUDIT_FILE}",
+            'if [ -n "$d" ]; then',
+            # Two desktops may follow one job (both re-attached on reconnect): an atomic mkdir
+            # claims the right to record it, so the team's audit gets exactly one line per job.
+            f'  if ! mkdir "$d/recording" 2>/dev/null; then echo {ALREADY_RECORDED}; exit 0; fi',
+            '  printf \'%s\\n\' "$line" >> "$a" || { rmdir "$d/recording"; exit 1; }',
+            '  touch "$d/audited"',
+            "else",
+            '  printf \'%s\\n\' "$line" >> "$a"',
+            "fi",
+            'if [ $# -gt 0 ]; then "$@" >/dev/null 2>&1 || true; fi',
+        ],
+        record.to_line(),
+        job_dir(job_done) if job_done else "",
+        *(then.argv if then is not None else ()),
+        kind=CommandKind.WRITE,
+        timeout=30,
+    )
 
 
 # Reading the team's record: at most this many lines, each cut on the server at MAX_LINE bytes
@@ -115,9 +123,12 @@ def tail_command(lines: int = TAIL_LINES) -> RemoteCommand:
         "read audit",
         [
             "cd",
-            f"[ -f {sh(AUDIT_FILE)} ] || exit 0",
-            f"tail -n {int(lines)} {sh(AUDIT_FILE)} | cut -b 1-{MAX_LINE + 1}",
+            f"[ -f {AUDIT_FILE} ] || exit 0",
+            f'tail -n "$1" {AUDIT_FILE} | cut -b 1-"$2"',
         ],
+        str(int(lines)),
+        str(MAX_LINE + 1),
+        kind=CommandKind.READ,
         timeout=30,
     )
 
@@ -255,7 +266,3 @@ def append(
     if res.exit_code != 0:
         raise OperationFailed(f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}")
     return ALREADY_RECORDED not in res.stdout.split()
-
-
-def read_server(shell: Shell, app: str | None = None, lines: int = 200) -> list[dict[str, Any]]:
-    return read_server_audit(shell, "", app, lines).records

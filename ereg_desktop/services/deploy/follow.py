@@ -14,9 +14,9 @@ from ereg_desktop.services.deploy.events import (
     Step,
     StepProgress,
 )
-from ereg_desktop.services.deploy.jobs import MISSING, JobPoll, JobRecord
+from ereg_desktop.services.deploy.jobs import MISSING, JobKind, JobPoll, JobRecord
 from ereg_desktop.services.deploy.log_text import LogLines
-from ereg_desktop.services.deploy.phases import PM2_DEPLOY, RESUME, deploy_argv, resume_for
+from ereg_desktop.services.deploy.phases import RESUME, deploy_argv, resume_for
 from ereg_desktop.services.deploy.result import Outcome
 from ereg_desktop.services.deploy.run_state import RunEnd, RunState
 from ereg_desktop.services.deploy.verify import Pm2Unavailable
@@ -29,9 +29,9 @@ def run_job(run: RunState) -> str | RunEnd:
         job = run.resume.record
         run.job = job
         run.emit(JobStarted(job.id, reattached=True))
-        kind = "" if run.job_kind == PM2_DEPLOY else f" ({run.job_kind})"
+        kind = "" if run.job_kind == JobKind.PM2_DEPLOY else f" ({run.job_kind or 'no kind'})"
         run.log(Step.DEPLOY, f"re-attached to server job {job.id}{kind}")
-        if run.job_kind not in RESUME:
+        if run.job_kind not in set(RESUME):
             run.log(Step.DEPLOY, f"{run.job_kind!r} jobs are unknown to this version: "
                                  "following it to its end to record it, nothing more")  # fmt: skip
     else:
@@ -50,21 +50,24 @@ def run_job(run: RunState) -> str | RunEnd:
 
 
 def _left_undone(run: RunState, job: JobRecord) -> str:
-    if run.job_kind in RESUME:  # known, but its later phases are not in this version
+    if run.job_kind in set(RESUME):  # known, but its later phases are not in this version
         return (
             f"The rest of that update after {run.job_kind} (the pull request, pm2-deploy) is "
             "not done: this version cannot go on with it; run the update again."
         )
+    kind = repr(run.job_kind) if run.job_kind else f"none (it runs {' '.join(job.argv)!r})"
     return (
-        f"Server job {job.id} is of kind {run.job_kind!r}, which this version does not know: it "
-        "was followed to its end and recorded; nothing more was done."
+        f"Server job {job.id} is of kind {kind}, which this version does not know: it was "
+        "followed to its end and recorded; nothing more was done."
     )
 
 
 def _start(run: RunState) -> JobRecord:
     # the id is chosen first: if the answer to the start is lost, the job is still followed
     # (and found again by any desktop) by this id
-    planned = run.jobs.plan(run.ref.app, deploy_argv(run.ref), run.job_context())
+    planned = run.jobs.plan(
+        run.ref.app, JobKind.PM2_DEPLOY, deploy_argv(run.ref), run.job_context()
+    )
     run.job = planned
     run.record.job = planned.id
     try:

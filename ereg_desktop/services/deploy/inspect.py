@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ereg_desktop.errors import OperationFailed
-from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, check_app, script, sh
+from ereg_desktop.services.deploy.steps import (
+    CommandKind,
+    RemoteCommand,
+    Shell,
+    check_app,
+    script,
+)
 
 TRANSLATIONS_FILE = "i18n-messages.json"
 DATA_DIR = "data/"
@@ -40,10 +46,6 @@ class LocalChanges:
     def needs_review(self) -> bool:
         return bool(self.translations or self.global_data)
 
-    @property
-    def clean(self) -> bool:
-        return not (self.translations or self.global_data or self.other)
-
 
 @dataclass(frozen=True)
 class Inspection:
@@ -59,27 +61,30 @@ class Inspection:
 
 
 def inspect_command(app: str, track: str) -> RemoteCommand:
-    app = check_app(app)
-    remote_ref = f"origin/{track}"
-    fmt = _SEP.join(["%H", "%an", "%aI", "%s"])
+    """$1 the app's folder, $2 the tracked branch, $3 the log format. ``git fetch`` only updates
+    the remote-tracking branch: nothing the app runs changes."""
     return script(
         f"inspect {app}",
         [
             "set -e",
             "cd",
-            sh("cd", "--", app),
-            sh("git", "fetch", "--quiet", "origin", track),
-            f"echo {sh(_MARK + 'head')}",
-            sh("git", "rev-parse", "HEAD"),
-            f"echo {sh(_MARK + 'target')}",
-            sh("git", "rev-parse", "--verify", "--quiet", remote_ref + "^{commit}"),
-            f"echo {sh(_MARK + 'branch')}",
-            sh("git", "rev-parse", "--abbrev-ref", "HEAD"),
-            f"echo {sh(_MARK + 'pending')}",
-            sh("git", "log", f"--format={fmt}", f"HEAD..{remote_ref}"),
-            f"echo {sh(_MARK + 'status')}",
-            sh("git", "status", "--porcelain=v1", "-z", "--untracked-files=all"),
+            'cd -- "$1"',
+            'git fetch --quiet origin "$2"',
+            f"echo '{_MARK}head'",
+            "git rev-parse HEAD",
+            f"echo '{_MARK}target'",
+            'git rev-parse --verify --quiet "origin/$2^{commit}"',
+            f"echo '{_MARK}branch'",
+            "git rev-parse --abbrev-ref HEAD",
+            f"echo '{_MARK}pending'",
+            'git log --format="$3" "HEAD..origin/$2"',
+            f"echo '{_MARK}status'",
+            "git status --porcelain=v1 -z --untracked-files=all",
         ],
+        check_app(app),
+        track,
+        _SEP.join(["%H", "%an", "%aI", "%s"]),
+        kind=CommandKind.READ,
         timeout=120,
     )
 
@@ -88,7 +93,10 @@ def head_command(app: str, track: str) -> RemoteCommand:
     """Verify: HEAD and origin/TRACK after the update, one per line."""
     return script(
         f"check {app} is at {track}",
-        ["cd", sh("cd", "--", check_app(app)), sh("git", "rev-parse", "HEAD", f"origin/{track}")],
+        ["cd", 'cd -- "$1"', 'git rev-parse HEAD "origin/$2"'],
+        check_app(app),
+        track,
+        kind=CommandKind.READ,
         timeout=30,
     )
 

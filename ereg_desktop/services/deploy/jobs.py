@@ -1,8 +1,9 @@
-"""A detached job on the server: ``pm2-deploy`` must survive the desktop closing or the network
-dropping, so it runs under ``setsid nohup`` with its output in a log file and its exit code in a
-file. The job directory is the durable state; any desktop can find it and follow it again.
+"""A detached job on the server: ``pm2-deploy`` (and ``update-translations``) must survive the
+desktop closing or the network dropping, so it runs under ``setsid nohup`` with its output in a log
+file and its exit code in a file. The job directory is the durable state; any desktop can find it
+and follow it again.
 
-    ~/.ereg-desktop/jobs/ID/job.json   what, who, and the context the audit record needs
+    ~/.ereg-desktop/jobs/ID/job.json   what kind of job, who, and the context the audit record needs
     ~/.ereg-desktop/jobs/ID/pid        the detached shell's pid
     ~/.ereg-desktop/jobs/ID/log        stdout and stderr of the command
     ~/.ereg-desktop/jobs/ID/exit       its exit code, written (atomically) once it ended
@@ -11,26 +12,36 @@ file. The job directory is the durable state; any desktop can find it and follow
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from ereg_desktop.errors import ConnectionProblem, OperationFailed
+from ereg_desktop.services.deploy.job_record import (
+    JOB_RECORD_VERSION,
+    JobContext,
+    JobKind,
+    JobRecord,
+    is_job_id,
+)
 from ereg_desktop.services.deploy.steps import (
     STATE_DIR,
+    CommandKind,
     RemoteCommand,
     Shell,
     check_app,
     script,
-    sh,
 )
 
+__all__ = [
+    "JOB_RECORD_VERSION",
+    "JobContext",
+    "JobKind",
+    "JobRecord",
+]
+
 JOBS_DIR = f"{STATE_DIR}/jobs"
-_JOB_ID_RE = re.compile(r"^[0-9TZ]+-[A-Za-z0-9._-]+-[0-9a-f]+\Z")
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -45,50 +56,9 @@ def new_job_id(app: str, now: datetime | None = None) -> str:
 
 def job_dir(job_id: str) -> str:
     """The job's folder, relative to the home directory (checks the id)."""
-    return _job_dir(job_id)
-
-
-def _job_dir(job_id: str) -> str:
-    if not _JOB_ID_RE.match(job_id):
+    if not is_job_id(job_id):
         raise ValueError(f"{job_id!r} is not a job id")
     return f"{JOBS_DIR}/{job_id}"
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """job.json. ``context`` carries what the run knew before the job (operator, reason, commits
-    before and after, lock token, start time) so a desktop that re-attaches can finish the audit."""
-
-    id: str
-    app: str
-    argv: tuple[str, ...]
-    started_at: str
-    context: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        d = {
-            "id": self.id,
-            "app": self.app,
-            "argv": list(self.argv),
-            "started_at": self.started_at,
-            "context": self.context,
-        }
-        return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> JobRecord | None:
-        try:
-            d = json.loads(text)
-            ctx = d.get("context")
-            return cls(
-                id=str(d["id"]),
-                app=str(d["app"]),
-                argv=tuple(str(a) for a in d.get("argv", [])),
-                started_at=str(d.get("started_at", "")),
-                context=ctx if isinstance(ctx, dict) else {},
-            )
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
 
 
 @dataclass(frozen=True)
@@ -116,37 +86,30 @@ class JobListing:
     down_at: float | None = None  # when the app went down (epoch), noted by a desktop detaching
 
 
-def _alive(pid_file: str, job_id: str) -> str:
-    """Shell test: the pid in ``pid_file`` is alive *and* is this job's shell (its command line
-    names the job's folder), so a pid reused after a reboot is not taken for the job. An empty
-    command line (no /proc, or read in the instant of an exec) proves nothing: alive counts."""
-    return (
-        f'{{ p=$(cat {pid_file} 2>/dev/null); j={job_id}; [ -n "$p" ] && kill -0 "$p" 2>/dev/null'
-        " && { c=$(tr -d '\\000' < \"/proc/$p/cmdline\" 2>/dev/null); "
-        '[ -z "$c" ] || [ "${c#*"$j"}" != "$c" ]; }; }'
-    )
-
-
-def _state_shell(d: str) -> str:
-    """Shell text setting $s to the job's state line. Exit file first: once it exists the log is
-    complete, so a poll that reports the exit code also returns the whole rest of the log."""
-    job_id = d.rsplit("/", 1)[-1]
-    return (
-        f'if [ -f {sh(d + "/exit")} ]; then s="exit $(cat {sh(d + "/exit")})"; '
-        f"elif {_alive(sh(d + '/pid'), sh(job_id))}; then s=running; "
-        "else s=lost; fi"
-    )
-
+# Shell function: `alive PIDFILE JOBID` is true when the pid is alive *and* is this job's shell
+# (its command line names the job's folder), so a pid reused after a reboot is not taken for the
+# job. An empty command line (no /proc, or read in the instant of an exec) proves nothing: alive.
+_ALIVE = (
+    'alive() { local p c; p=$(cat "$1" 2>/dev/null); [ -n "$p" ] && kill -0 "$p" 2>/dev/null'
+    " && { c=$(tr -d '\\000' < \"/proc/$p/cmdline\" 2>/dev/null); "
+    '[ -z "$c" ] || [ "${c#*"$2"}" != "$c" ]; }; }'
+)
+# Sets $s to the job's state line ($d is the job's folder). Exit file first: once it exists the
+# log is complete, so a poll that reports the exit code also returns the whole rest of the log.
+_STATE = (
+    'if [ -f "$d/exit" ]; then s="exit $(cat "$d/exit")"; '
+    'elif alive "$d/pid" "${d##*/}"; then s=running; else s=lost; fi'
+)
 
 # While the job runs the log may end inside a UTF-8 character: leave its first bytes for the next
 # poll (``end`` moves back to where the character starts), so it is never cut in two.
 _SAFE_END = [
-    'if [ "$s" = running ] && [ "$end" -gt {offset} ]; then',
-    "  n=$((end - {offset})); [ $n -gt 3 ] && n=3",
-    "  b=($(od -An -tu1 -j $((end - n)) -N $n {log} 2>/dev/null))",
-    "  i=$((${{#b[@]}} - 1)); k=0",
+    'if [ "$s" = running ] && [ "$end" -gt "$o" ]; then',
+    "  n=$((end - o)); [ $n -gt 3 ] && n=3",
+    '  b=($(od -An -tu1 -j $((end - n)) -N $n "$d/log" 2>/dev/null))',
+    "  i=$((${#b[@]} - 1)); k=0",
     "  while [ $i -ge 0 ]; do",
-    "    k=$((k + 1)); v=${{b[$i]}}",
+    "    k=$((k + 1)); v=${b[$i]}",
     "    if [ $v -lt 128 ]; then break; fi",
     "    if [ $v -ge 192 ]; then",
     "      if [ $v -ge 240 ]; then need=4; elif [ $v -ge 224 ]; then need=3; else need=2; fi",
@@ -158,80 +121,89 @@ _SAFE_END = [
     "fi",
 ]
 
+# The detached shell: $1 the job's folder, then the job's argv, run by a login shell (pm2 and the
+# helpers are on its PATH only); its exit code lands in the folder atomically.
+_DETACHED = (
+    'd="$1"; shift; bash -lc \'"$@"\' _ "$@"; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"'
+)
+
 
 def start_command(record: JobRecord) -> RemoteCommand:
-    d = _job_dir(record.id)
-    inner = "; ".join(
-        [
-            sh("bash", "-lc", sh(*record.argv)),
-            f"echo $? > {sh(d + '/exit.tmp')}",
-            sh("mv", d + "/exit.tmp", d + "/exit"),
-        ]
-    )
+    """$1 the job's folder, $2 job.json, $3 the detached shell's script, then the job's argv."""
     return script(
-        f"start {sh(*record.argv)} detached",
+        f"start {' '.join(record.argv)} detached",
         [
             "set -e",
             "cd",
-            sh("mkdir", "-p", d),
-            f"printf '%s\\n' {sh(record.to_json())} > {sh(d + '/job.json')}",
-            f"setsid nohup bash -c {sh(inner)} > {sh(d + '/log')} 2>&1 < /dev/null &",
-            f"echo $! > {sh(d + '/pid')}",
+            'd="$1"; j="$2"; inner="$3"; shift 3',
+            'mkdir -p "$d"',
+            'printf \'%s\\n\' "$j" > "$d/job.json"',
+            'setsid nohup bash -c "$inner" _ "$d" "$@" > "$d/log" 2>&1 < /dev/null &',
+            'echo $! > "$d/pid"',
             "echo started $!",
         ],
+        job_dir(record.id),
+        record.to_json(),
+        _DETACHED,
+        *record.argv,
+        kind=CommandKind.JOB,
         timeout=30,
     )
+
+
+_LONG_POLL = [
+    'i=0; while [ $i -lt "$w" ] && [ ! -f "$d/exit" ] && '
+    '[ "$(wc -c < "$d/log" 2>/dev/null || echo 0)" -le "$o" ]; '
+    "do sleep 0.05; i=$((i+1)); done",
+]
 
 
 def poll_command(job_id: str, offset: int, wait_s: float = 0.0) -> RemoteCommand:
     """The job's state and its log from ``offset``. With ``wait_s``, first wait on the server (in
     50 ms steps) up to that long until the log grows or the job ends: a long poll, so the desktop
     learns of the end at once instead of after its own sleep."""
-    d = _job_dir(job_id)
     offset = max(0, int(offset))
     steps = max(0, round(float(wait_s) / 0.05))
-    wait = (
-        [
-            f"i=0; while [ $i -lt {steps} ] && [ ! -f {sh(d + '/exit')} ] && "
-            f'[ "$(wc -c < {sh(d + "/log")} 2>/dev/null || echo 0)" -le {offset} ]; '
-            "do sleep 0.05; i=$((i+1)); done"
-        ]
-        if steps
-        else []
-    )
     return script(
         f"follow job {job_id}",
         [
             "cd",
-            f"if [ ! -d {sh(d)} ]; then echo missing; exit 0; fi",
-            *wait,
-            _state_shell(d),
+            'd="$1"; o="$2"; w="$3"',
+            'if [ ! -d "$d" ]; then echo missing; exit 0; fi',
+            *(_LONG_POLL if steps else []),
+            _ALIVE,
+            _STATE,
             'echo "$s"',
-            f"end=$(wc -c < {sh(d + '/log')} 2>/dev/null || echo 0)",
-            *[ln.format(offset=offset, log=sh(d + "/log")) for ln in _SAFE_END],
+            'end=$(wc -c < "$d/log" 2>/dev/null || echo 0)',
+            *_SAFE_END,
             'echo "size $end"',
-            f'if [ "$end" -gt {offset} ]; then '
-            f"tail -c +{offset + 1} {sh(d + '/log')} | head -c $((end - {offset})); fi",
+            'if [ "$end" -gt "$o" ]; then tail -c +$((o + 1)) "$d/log" | head -c $((end - o)); fi',
         ],
+        job_dir(job_id),
+        str(offset),
+        str(steps),
+        kind=CommandKind.READ,
         timeout=30,
     )
 
 
 def list_command() -> RemoteCommand:
+    """One line per job: state, audited or open, down_at, folder name, job.json."""
     return script(
         "list jobs",
         [
             "cd",
-            f"for d in {sh(JOBS_DIR)}/*; do",
+            _ALIVE,
+            f"for d in {JOBS_DIR}/*; do",
             '  [ -f "$d/job.json" ] || continue',
-            '  if [ -f "$d/exit" ]; then s="exit $(cat "$d/exit")"; '
-            f"elif {_alive(chr(34) + '$d/pid' + chr(34), chr(34) + '${d##*/}' + chr(34))}; "
-            "then s=running; else s=lost; fi",
+            f"  {_STATE}",
             '  if [ -f "$d/audited" ]; then a=audited; else a=open; fi',
             "  dn=$(head -c 40 \"$d/down_at\" 2>/dev/null | tr -d '\\t\\n' || true)",
-            '  printf \'%s\\t%s\\t%s\\t%s\\n\' "$s" "$a" "$dn" "$(tr -d \'\\n\' < "$d/job.json")"',
+            '  printf \'%s\\t%s\\t%s\\t%s\\t%s\\n\' "$s" "$a" "$dn" "${d##*/}"'
+            ' "$(tr -d \'\\n\\t\' < "$d/job.json")"',
             "done",
         ],
+        kind=CommandKind.READ,
         timeout=30,
     )
 
@@ -240,36 +212,34 @@ def prune_command(app: str, keep: int) -> RemoteCommand:
     """Remove all but the newest ``keep`` job folders of ``app``; only ended, recorded ones (a
     running or unrecorded job is somebody's unfinished business). Ids start with the UTC time,
     so the name order is the age order."""
-    app = check_app(app)
-    keep = max(1, int(keep))
     return script(
         f"prune old jobs of {app}",
         [
             "cd",
             # ID = 16-char UTC stamp, '-', APP, '-', 6 hex: the app is exactly the middle part
-            f"for d in {sh(JOBS_DIR)}/*-{sh(app)}-*; do",
-            '  n=${d##*/}; [ -d "$d" ] && [ "${n:17:${#n}-24}" = ' + sh(app) + ' ] && echo "$d"',
-            f"done | sort | head -n -{keep} |",
+            f'for d in {JOBS_DIR}/*-"$1"-*; do',
+            '  n=${d##*/}; [ -d "$d" ] && [ "${n:17:${#n}-24}" = "$1" ] && echo "$d"',
+            'done | sort | head -n -"$2" |',
             "while IFS= read -r d; do",
             '  if [ -f "$d/exit" ] && [ -f "$d/audited" ]; then rm -rf -- "$d"; fi',
             "done",
         ],
+        check_app(app),
+        str(max(1, int(keep))),
+        kind=CommandKind.WRITE,
         timeout=30,
     )
-
-
-def mark_audited_command(job_id: str) -> RemoteCommand:
-    d = _job_dir(job_id)
-    return script(f"mark job {job_id} recorded", ["cd", sh("touch", d + "/audited")])
 
 
 def mark_down_command(job_id: str, down_at: float) -> RemoteCommand:
     """Note in the job's folder when the app went down, for whoever re-attaches (the downtime
     then counts from there, not from the moment they looked)."""
-    d = _job_dir(job_id)
     return script(
         f"note downtime of job {job_id}",
-        ["cd", f"printf '%s\\n' {float(down_at):.3f} > {sh(d + '/down_at')}"],
+        ["cd", 'printf \'%s\\n\' "$2" > "$1/down_at"'],
+        job_dir(job_id),
+        f"{float(down_at):.3f}",
+        kind=CommandKind.WRITE,
         timeout=15,
     )
 
@@ -302,21 +272,21 @@ def parse_poll(stdout: str, offset: int) -> JobPoll:
 
 
 def parse_list(stdout: str) -> list[JobListing]:
+    """Jobs whose job.json is readable and names the folder it is in (a record copied or edited
+    into another job's folder would be followed under the wrong id: it is left out)."""
     out = []
     for line in stdout.splitlines():
-        parts = line.split("\t", 3)
-        if len(parts) < 3:
+        parts = line.split("\t", 4)
+        if len(parts) != 5:
             continue
-        down_at: float | None = None
-        if len(parts) == 4:
-            try:
-                down_at = float(parts[2]) if parts[2] else None
-            except ValueError:
-                down_at = None
-        record = JobRecord.from_json(parts[-1])
-        if record is not None:
-            audited = parts[1] == "audited"
-            out.append(JobListing(record, parse_state(parts[0]), audited, down_at))
+        state, audited, down, folder, text = parts
+        try:
+            down_at = float(down) if down else None
+        except ValueError:
+            down_at = None
+        record = JobRecord.from_json(text)
+        if record is not None and record.id == folder:
+            out.append(JobListing(record, parse_state(state), audited == "audited", down_at))
     return sorted(out, key=lambda j: j.record.id)
 
 
@@ -332,18 +302,18 @@ class ServerJobs:
             )
         return res.stdout
 
-    def start(self, app: str, argv: Sequence[str], context: dict[str, Any]) -> JobRecord:
-        record = self.plan(app, argv, context)
-        self.launch(record)
-        return record
-
     @staticmethod
-    def plan(app: str, argv: Sequence[str], context: dict[str, Any]) -> JobRecord:
+    def plan(app: str, kind: JobKind, argv: Sequence[str], context: JobContext) -> JobRecord:
         """The job's record with its id, chosen before anything runs: when the answer to the
         start is lost, the job is still found (and followed) by this id."""
         now = datetime.now(UTC)
         return JobRecord(
-            new_job_id(app, now), app, tuple(argv), now.isoformat(timespec="seconds"), context
+            new_job_id(app, now),
+            app,
+            kind.value,
+            tuple(argv),
+            now.isoformat(timespec="seconds"),
+            context,
         )
 
     def launch(self, record: JobRecord) -> None:
@@ -361,9 +331,6 @@ class ServerJobs:
             )
         return parse_poll(res.stdout, offset)
 
-    def prune(self, app: str, keep: int) -> None:
-        self._run(prune_command(app, keep))
-
     def listing(self, app: str | None = None) -> list[JobListing]:
         jobs = parse_list(self._run(list_command()))
         return [j for j in jobs if app is None or j.record.app == app]
@@ -374,6 +341,3 @@ class ServerJobs:
 
     def mark_down(self, job_id: str, down_at: float) -> None:
         self._run(mark_down_command(job_id, down_at))
-
-    def mark_audited(self, job_id: str) -> None:
-        self._run(mark_audited_command(job_id))

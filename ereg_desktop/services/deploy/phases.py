@@ -19,14 +19,11 @@ from dataclasses import dataclass
 from ereg_desktop.services.deploy.decisions import ReasonNeeded
 from ereg_desktop.services.deploy.events import Step
 from ereg_desktop.services.deploy.inspect import head_command, inspect_command
-from ereg_desktop.services.deploy.jobs import JobRecord, poll_command, start_command
+from ereg_desktop.services.deploy.jobs import JobKind, JobRecord, poll_command, start_command
 from ereg_desktop.services.deploy.lock import LockOwner, acquire_command, release_command
 from ereg_desktop.services.deploy.steps import RemoteCommand, pm2_deploy
-from ereg_desktop.services.deploy.verify import jlist_command
+from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.store.inventory import DeploymentRef
-
-PM2_DEPLOY = "pm2-deploy"
-UPDATE_TRANSLATIONS = "update-translations"
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Phase:
     takes_app_down: bool
     prepare: Callable[[Plan], tuple[RemoteCommand, ...]]
     asks: tuple[str, ...] = ()  # the kinds of question (decisions.Question.kind) it may ask
-    job_kind: str | None = None  # it runs a detached server job of this kind (Cancel detaches)
+    job_kind: JobKind | None = None  # it runs a detached server job of this kind (Cancel detaches)
     always: bool = False  # runs however the phases before it ended (the record, the lock)
 
     @property
@@ -73,7 +70,7 @@ def _deploy(plan: Plan) -> tuple[RemoteCommand, ...]:
 
 
 def _verify(plan: Plan) -> tuple[RemoteCommand, ...]:
-    return (jlist_command(), head_command(plan.ref.app, plan.ref.deployment.track))
+    return (JLIST, head_command(plan.ref.app, plan.ref.deployment.track))
 
 
 def _finish(plan: Plan) -> tuple[RemoteCommand, ...]:
@@ -89,7 +86,7 @@ UPDATE: tuple[Phase, ...] = (
     Phase(Step.PREFLIGHT, False, _preflight, asks=(ReasonNeeded.kind,)),
     Phase(Step.INSPECT, False, _inspect),
     # pm2-deploy stops the app itself (before `npm run setup`): it is the point of no return
-    Phase(Step.DEPLOY, True, _deploy, job_kind=PM2_DEPLOY),
+    Phase(Step.DEPLOY, True, _deploy, job_kind=JobKind.PM2_DEPLOY),
     Phase(Step.VERIFY, False, _verify),
     Phase(Step.FINISH, False, _finish, always=True),
 )
@@ -126,11 +123,11 @@ class Resume:
     then: Step | None
 
 
-RESUME: dict[str, Resume] = {
-    PM2_DEPLOY: Resume(Step.DEPLOY, Step.VERIFY),
+RESUME: dict[JobKind, Resume] = {
+    JobKind.PM2_DEPLOY: Resume(Step.DEPLOY, Step.VERIFY),
     # issue 9 goes on after it with the pull request and pm2-deploy; until those phases exist a
     # re-attached update-translations job is followed, recorded, and the rest is left undone
-    UPDATE_TRANSLATIONS: Resume(Step.DEPLOY, None),
+    JobKind.UPDATE_TRANSLATIONS: Resume(Step.DEPLOY, None),
 }
 # a kind this version does not know (a newer desktop's job): followed to its end and recorded,
 # never a reason to block the app
@@ -138,7 +135,9 @@ UNKNOWN_KIND = Resume(Step.DEPLOY, None)
 
 
 def resume_for(kind: str) -> Resume:
-    return RESUME.get(kind, UNKNOWN_KIND)
+    """``kind`` is job.json's text: a newer desktop's kind is not a JobKind of this version."""
+    known = {str(k): v for k, v in RESUME.items()}
+    return known.get(kind, UNKNOWN_KIND)
 
 
 def resumed_phases(kind: str) -> tuple[Phase, ...]:

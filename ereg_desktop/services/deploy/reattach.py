@@ -8,28 +8,11 @@ the run goes on with once the job ended (:data:`.phases.RESUME`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
-from ereg_desktop.services.deploy.jobs import JobListing, JobRecord
-from ereg_desktop.services.deploy.lock import LockOwner
-from ereg_desktop.services.deploy.phases import PM2_DEPLOY
+from ereg_desktop.services.deploy.jobs import JobListing
 from ereg_desktop.services.deploy.preflight import Concern
 from ereg_desktop.services.deploy.run_state import RunState
-
-
-def text(value: Any) -> str:
-    """A job.json field as text, whatever another desktop's version wrote there."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-
-
-def job_kind(record: JobRecord) -> str:
-    """What the job runs: its declared kind; a job.json of an older version has none (those
-    were all pm2-deploy jobs)."""
-    return PM2_DEPLOY if not record.argv or record.argv[0] == PM2_DEPLOY else record.argv[0]
 
 
 @dataclass(frozen=True)
@@ -43,36 +26,29 @@ class JobOrigin:
 
 
 def origin(job: JobListing) -> JobOrigin:
-    ctx = job.record.context if isinstance(job.record.context, dict) else {}
-    raw_reasons = ctx.get("reasons")
+    ctx = job.record.context
     known: dict[Concern, str] = {}
     unknown: dict[str, str] = {}
-    if isinstance(raw_reasons, dict):
-        for k, v in raw_reasons.items():
-            try:
-                known[Concern(str(k))] = text(v)
-            except ValueError:
-                unknown[str(k)] = text(v)
-    return JobOrigin(text(ctx.get("operator")), text(ctx.get("machine")), known, unknown)
+    for k, v in ctx.reasons.items():
+        try:
+            known[Concern(k)] = v
+        except ValueError:
+            unknown[k] = v
+    return JobOrigin(ctx.operator, ctx.machine, known, unknown)
 
 
 def take_over(run: RunState, job: JobListing, who: JobOrigin, down_at: float | None) -> None:
     """Make ``run`` the follower of ``job``: the record it finishes, the lock it releases."""
-    ctx = job.record.context if isinstance(job.record.context, dict) else {}
+    ctx = job.record.context
     run.resume = job
-    run.job_kind = job_kind(job.record)
+    run.job_kind = job.record.kind
     # the job exists: the app may be down already, a Cancel can only detach
     run.past_no_return = True
     run.went_down_at = down_at if down_at is not None else job.down_at
     run.record.reasons.update(who.unknown_reasons)
-    run.record.started_at = text(ctx.get("started_at")) or job.record.started_at
-    run.record.commit_before = text(ctx.get("commit_before"))
-    pending = ctx.get("pending_commits", 0)
-    try:
-        run.record.pending_commits = int(pending)
-    except (TypeError, ValueError):
-        run.notes.append(f"job.json has pending_commits {text(pending)!r}")
-    lock_text = ctx.get("lock", "")
-    owner = LockOwner.from_json(lock_text) if isinstance(lock_text, str) else None
-    if owner is not None:
-        run.lock.adopt(owner)
+    run.record.started_at = ctx.started_at or job.record.started_at
+    run.record.commit_before = ctx.commit_before
+    run.record.pending_commits = ctx.pending_commits
+    run.notes.extend(job.record.notes)
+    if ctx.lock is not None:
+        run.lock.adopt(ctx.lock)

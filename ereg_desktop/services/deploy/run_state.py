@@ -19,9 +19,8 @@ from ereg_desktop.services.deploy.downtime import Downtime
 from ereg_desktop.services.deploy.events import DeployEvent, EventSink, Step, StepLog
 from ereg_desktop.services.deploy.heartbeat import LockHeartbeat
 from ereg_desktop.services.deploy.inspect import Inspection
-from ereg_desktop.services.deploy.jobs import JobListing, JobRecord, ServerJobs
+from ereg_desktop.services.deploy.jobs import JobContext, JobKind, JobListing, JobRecord, ServerJobs
 from ereg_desktop.services.deploy.lock import LockOwner, ServerLock
-from ereg_desktop.services.deploy.phases import PM2_DEPLOY
 from ereg_desktop.services.deploy.preflight import Concern
 from ereg_desktop.services.deploy.result import Block, DeploySettings, Outcome
 from ereg_desktop.services.deploy.steps import Shell
@@ -86,7 +85,7 @@ class RunState:
         self.heartbeat: LockHeartbeat | None = None
         self.resume: JobListing | None = None  # re-attaching: the job a previous run started
         self.went_down_at: float | None = None  # re-attaching: when the app went down, if known
-        self.job_kind = PM2_DEPLOY
+        self.job_kind: str = JobKind.PM2_DEPLOY  # job.json's text: maybe a newer desktop's kind
         self.job: JobRecord | None = None
         self.job_over = False  # the job's end was seen (finished, lost or missing)
         self.start_unclear = False  # the answer to the job's start was lost
@@ -142,22 +141,20 @@ class RunState:
         if held is None:
             return None
         self.lock_holder = held.holder
-        who = held.holder.describe() if held.holder is not None else "someone else"
         return RunEnd(
             Outcome.BLOCKED,
-            f"The lock on {self.ref.app} was broken while this run held it; it is now held by "
-            f"{who}. Stopped before any downtime: nothing changed.",
+            f"{held} Stopped before any downtime: nothing changed.",
             Block.LOCK_HELD,
         )
 
-    def job_context(self) -> dict[str, Any]:
-        return {
-            "operator": self.operator,
-            "machine": self.machine,
-            "reasons": {str(k): v for k, v in self.reasons.items()},
-            "started_at": self.record.started_at,
-            "commit_before": self.record.commit_before,
-            "pending_commits": self.record.pending_commits,
-            "server": self.ref.server.id,
-            "lock": self.lock.owner.to_json() if self.lock.owner else "",
-        }
+    def job_context(self) -> JobContext:
+        return JobContext(
+            operator=self.operator,
+            machine=self.machine,
+            started_at=self.record.started_at,
+            reasons={str(k): v for k, v in self.reasons.items()},
+            commit_before=self.record.commit_before,
+            pending_commits=self.record.pending_commits,
+            lock=self.lock.owner,
+            server=self.ref.server.id,
+        )

@@ -2,15 +2,17 @@
 
 The remote layer runs each argv through a login shell (``bash -lc`` of the shlex-joined argv), so
 ``pm2``, ``pm2-deploy`` and ``update-translations`` resolve as on the operator's own terminal.
-Steps that need redirections or ``&&`` are ``bash -c SCRIPT`` where SCRIPT is assembled from
-shlex-quoted pieces only (:func:`sh`).
+Steps that need redirections or ``&&`` are ``bash -c SCRIPT _ ARG...``: SCRIPT is constant text
+that refers to its values as ``"$1"``, ``"$2"``; a value never becomes part of the script, so no
+quoting convention has to hold for it to be safe.
 """
 
 from __future__ import annotations
 
+import enum
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ereg_desktop.errors import BadInputError
@@ -38,13 +40,24 @@ class Shell(Protocol):
     def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult: ...
 
 
+class CommandKind(enum.StrEnum):
+    """What a remote command may change, so records (and reviews of them) can tell what ran."""
+
+    READ = "read"  # changes nothing
+    WRITE = "write"  # changes this tool's state on the server: locks, audit, job files
+    APP = "app"  # pm2 start/stop/restart: affects the running app
+    JOB = "job"  # starts a detached job (which may change anything its command does)
+
+
 @dataclass(frozen=True)
 class RemoteCommand:
-    """One remote step: what it is for the operator, the argv, and how long it may take."""
+    """One remote step: what it is for the operator, the argv, how long it may take, and what
+    kind of change it makes."""
 
     title: str
     argv: tuple[str, ...]
     timeout: float = 60.0
+    kind: CommandKind = field(kw_only=True)
 
     @property
     def text(self) -> str:
@@ -60,21 +73,25 @@ def check_app(app: str) -> str:
     return app
 
 
-def sh(*words: str) -> str:
-    """One simple command as shell text, every word quoted."""
-    return shlex.join(words)
-
-
-def script(title: str, lines: Sequence[str], timeout: float = 60.0) -> RemoteCommand:
-    """A small bash script (joined with newlines) run as ``bash -c``; pieces come from :func:`sh`."""
-    return RemoteCommand(title, ("bash", "-c", "\n".join(lines)), timeout)
+def script(
+    title: str,
+    lines: Sequence[str],
+    *args: str,
+    kind: CommandKind,
+    timeout: float = 60.0,
+) -> RemoteCommand:
+    """A small bash script (constant lines joined with newlines) run as
+    ``bash -c SCRIPT _ ARG...``: the script reads its values as ``"$1"``, ``"$2"``..."""
+    return RemoteCommand(title, ("bash", "-c", "\n".join(lines), "_", *args), timeout, kind=kind)
 
 
 def pm2_action(verb: str, app: str, timeout: float = 60.0) -> RemoteCommand:
     """``pm2 restart|stop|start APP``: the simple actions and "Start it again"."""
     if verb not in ("restart", "stop", "start"):
         raise ValueError(f"unknown pm2 action {verb!r}")
-    return RemoteCommand(f"pm2 {verb} {app}", ("pm2", verb, check_app(app)), timeout)
+    return RemoteCommand(
+        f"pm2 {verb} {app}", ("pm2", verb, check_app(app)), timeout, kind=CommandKind.APP
+    )
 
 
 def pm2_deploy(app: str) -> tuple[str, ...]:

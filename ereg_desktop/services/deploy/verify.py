@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ereg_desktop.errors import ConnectionProblem, OperationFailed
-from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, script
-from ereg_desktop.services.pm2_parse import Pm2OutputError, parse_jlist
+from ereg_desktop.services.deploy.steps import Shell
+from ereg_desktop.services.pm2_parse import Pm2OutputError
+from ereg_desktop.services.pm2_read import JLIST, parse_reading
 from ereg_desktop.services.status import AppStatus
 
 ONLINE = "online"
@@ -37,55 +38,23 @@ class AppProbe(Protocol):
     def app_status(self, app: str) -> AppStatus | None: ...
 
 
-# After the list, the server's clock (seconds since the epoch): pm2's ``pm_uptime`` is the
-# server's clock too, so the uptime is right even when the desktop's clock is off. The daemon is
-# asked at the end of ``pm2 jlist`` (after node's start-up), so ``date`` right after it is close.
-# jlist ends its JSON without a newline: the mark starts with one.
-_CLOCK_MARK = "@@ereg-desktop:now "
-
-
-def jlist_command() -> RemoteCommand:
-    """``pm2 jlist`` then the server's clock; the script exits with pm2's own exit code."""
-    return script(
-        "pm2 jlist",
-        [
-            "pm2 jlist",
-            "rc=$?",
-            f"printf '\\n{_CLOCK_MARK}%s\\n' \"$(date +%s.%N)\"",
-            'exit "$rc"',
-        ],
-        30,
-    )
-
-
-def server_now(stdout: str, fallback: float) -> float:
-    for line in stdout.splitlines():
-        if line.startswith(_CLOCK_MARK):
-            try:
-                return float(line[len(_CLOCK_MARK) :].strip())
-            except ValueError:
-                break
-    return fallback
-
-
 class Pm2Probe:
-    """:class:`AppProbe` over a :class:`Shell`, one ``pm2 jlist`` per call, parsed by the one
-    whitelisting parser (:func:`ereg_desktop.services.pm2_parse.parse_jlist`)."""
+    """:class:`AppProbe` over a :class:`Shell`, one read of pm2 per call (:mod:`..pm2_read`:
+    the one jlist path, with the server's clock)."""
 
     def __init__(self, shell: Shell, server_id: str = "server") -> None:
         self.shell = shell
         self.server_id = server_id
 
     def app_status(self, app: str) -> AppStatus | None:
-        res = jlist_command().run(self.shell)
+        res = JLIST.run(self.shell)
         if res.exit_code == -1:  # no exit status: the session was cut, pm2 was not asked
             raise ConnectionProblem("pm2 jlist: the connection dropped")
         if res.exit_code != 0:
             tail = (res.stderr.strip().splitlines() or [""])[-1][:200]
             raise Pm2Unavailable(f"pm2 jlist failed (exit {res.exit_code}) {tail}".strip())
         try:
-            now = server_now(res.stdout, time.time())
-            return parse_jlist(res.stdout, self.server_id, now).apps.get(app)
+            return parse_reading(res.stdout, self.server_id, time.time()).apps.get(app)
         except Pm2OutputError as exc:
             raise Pm2Unavailable(f"pm2 jlist said something unreadable: {exc}") from None
 
