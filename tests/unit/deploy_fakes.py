@@ -49,6 +49,7 @@ def kind_of(body: str) -> str:
         ('git rev-parse HEAD "origin/', "head"),
         ("a=.ereg-desktop/audit.jsonl", "audit"),
         ("echo acquired", "acquire"),
+        ("touch heartbeat", "renew"),
         ("echo bound", "bind"),
         ("echo released", "release"),
         ('> "$1/down_at"', "mark_down"),
@@ -85,6 +86,7 @@ class FakeServer:
         return R(0, {
             "start": "started 42\n", "inspect": INSPECTION, "head": f"{TARGET}\n{TARGET}\n",
             "acquire": "acquired\n", "bind": "bound\n", "release": "released\n",
+            "renew": "renewed\n",
             "jlist": JLIST_ONLINE,
         }.get(kind, ""))  # fmt: skip
 

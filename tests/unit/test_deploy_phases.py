@@ -273,3 +273,32 @@ def test_heartbeat_stops_when_someone_broke_the_lock() -> None:
     beat.stop()  # returns once the beat that was refused has ended
     assert beat.broken is not None and beat.broken.holder == other
     assert calls == [1] and beat.problem == ""  # it stopped renewing a lock that is not ours
+
+
+def test_a_run_whose_lock_was_broken_stops_before_the_point_of_no_return() -> None:
+    from deploy_fakes import INSPECTION
+
+    server = FakeServer()
+    settings = FAST.__class__(**{**FAST.__dict__, "heartbeat_s": 0.01})
+    run = new_run(server, settings=settings)
+    renewed_refused = threading.Event()
+
+    def renew(body: str) -> R:
+        renewed_refused.set()
+        return R(0, f"other\n{holder().to_json()}\n")  # Bob broke it and took it
+
+    def inspect(body: str) -> R:
+        assert renewed_refused.wait(10), "the lock was never renewed"
+        beat = run.state.heartbeat
+        assert beat is not None
+        beat.stop()  # returns once the refused beat has ended
+        return R(0, INSPECTION)
+
+    server.answers["renew"] = renew
+    server.answers["inspect"] = inspect
+    result = run.run()
+    assert result.outcome == Outcome.BLOCKED and result.block == Block.LOCK_HELD
+    assert "no longer this run's" in result.message and "Bob on bob-pc" in result.message
+    assert result.lock_holder is not None and result.lock_holder.operator == "Bob"
+    assert "start" not in server.ran
+    assert "release" not in server.ran  # the lock is Bob's now: never removed by this run
