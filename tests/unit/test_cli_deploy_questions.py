@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,31 @@ def test_terminal_prompt_times_out_when_nobody_types() -> None:
             _deploy_common.ask_on_terminal(_question(0.1), stdin=stdin)
     finally:
         os.close(leader)
+
+
+@pytest.mark.parametrize(("during", "said", "ran_start"), [
+    ("inspect", "cancelling before any downtime: nothing changes", False),
+    ("start", "detaching: the server job goes on", True),
+])  # fmt: skip
+def test_ctrl_c_cancels_or_detaches_by_the_point_of_no_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    during: str, said: str, ran_start: bool,
+) -> None:  # fmt: skip
+    from deploy_fakes import INSPECTION, R
+
+    server = FakeServer(["running\nsize 0\n"])
+    answer = {"inspect": R(0, INSPECTION), "start": R(0, "started 42\n")}[during]
+
+    def interrupted(body: str) -> R:
+        signal.raise_signal(signal.SIGINT)  # the operator presses Ctrl-C now
+        return answer
+
+    server.answers[during] = interrupted
+    _cli(monkeypatch, server)
+    before = signal.getsignal(signal.SIGINT)
+    assert deploy_cmd.run(_args(reason="covering"), _paths(tmp_path)) == EXIT_FAILED
+    assert signal.getsignal(signal.SIGINT) is before  # put back once the run ended
+    out = capsys.readouterr().out
+    assert f"Ctrl-C: {said}" in out
+    assert ("start" in server.ran) == ran_start
+    assert ("release" in server.ran) != ran_start  # a detached job keeps the lock
