@@ -29,11 +29,11 @@ def run_job(run: RunState) -> str | RunEnd:
         job = run.resume.record
         run.job = job
         run.emit(JobStarted(job.id, reattached=True))
-        kind = "" if run.job_kind == JobKind.PM2_DEPLOY else f" ({run.job_kind or 'no kind'})"
+        kind = "" if run.job_kind == JobKind.PM2_DEPLOY else f" (kind {_kind(job)})"
         run.log(Step.DEPLOY, f"re-attached to server job {job.id}{kind}")
-        if run.job_kind not in set(RESUME):
-            run.log(Step.DEPLOY, f"{run.job_kind!r} jobs are unknown to this version: "
-                                 "following it to its end to record it, nothing more")  # fmt: skip
+        if run.job_kind not in RESUME:
+            run.log(Step.DEPLOY, "a kind this version does not know: following it to its end "
+                                 "to record it, nothing more")  # fmt: skip
     else:
         job = _start(run)
     run.record.job = job.id
@@ -49,16 +49,19 @@ def run_job(run: RunState) -> str | RunEnd:
     return RunEnd(Outcome.FAILED, f"{ended}. {_left_undone(run, job)}")
 
 
+def _kind(job: JobRecord) -> str:
+    return repr(job.kind) if job.kind else f"none (it runs {' '.join(job.argv)!r})"
+
+
 def _left_undone(run: RunState, job: JobRecord) -> str:
-    if run.job_kind in set(RESUME):  # known, but its later phases are not in this version
+    if run.job_kind in RESUME:  # known, but its later phases are not in this version
         return (
             f"The rest of that update after {run.job_kind} (the pull request, pm2-deploy) is "
             "not done: this version cannot go on with it; run the update again."
         )
-    kind = repr(run.job_kind) if run.job_kind else f"none (it runs {' '.join(job.argv)!r})"
     return (
-        f"Server job {job.id} is of kind {kind}, which this version does not know: it was "
-        "followed to its end and recorded; nothing more was done."
+        f"Server job {job.id} is of kind {_kind(job)}, which this version does not know: it "
+        "was followed to its end and recorded; nothing more was done."
     )
 
 
