@@ -22,7 +22,11 @@ LineSink = Callable[[str, bool], None]
 
 
 def remote_command(argv: Sequence[str]) -> str:
-    """``bash -lc '<quoted argv>'``: pm2 and the helpers are on the PATH of a login shell only."""
+    """``bash -lc '<quoted argv>'``: pm2 and the helpers are on the PATH of a login shell only.
+
+    The account's shell and then the login bash each parse the text once; every word is quoted
+    for it, so a script's positional parameters (``bash -c SCRIPT _ ARG...``) arrive byte for
+    byte, whatever quotes, ``$()``, backticks, newlines or ``;`` they hold."""
     if not argv:
         raise ValueError("empty command")
     return "bash -lc " + shlex.quote(shlex.join(argv))

@@ -175,3 +175,10 @@ def test_audit_append_runs_housekeeping_in_the_same_round_trip() -> None:
     body = cmd.argv[2]
     assert body.index('>> "$a"') < body.index('"$@" >/dev/null 2>&1 || true')
     assert body.rstrip().endswith("fi")  # a failed prune never fails the record
+
+
+def test_a_track_that_is_an_option_never_reaches_git() -> None:
+    for build in (inspect.inspect_command, inspect.head_command):
+        with pytest.raises(BadInputError):
+            build("gt", "--upload-pack=touch /tmp/x")
+        assert build("gt", "release/2.1").argv[4:6] == ("gt", "release/2.1")

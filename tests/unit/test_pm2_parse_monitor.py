@@ -63,3 +63,21 @@ def test_connection_problems_never_raise() -> None:
     assert st.state == UNREACHABLE and mon.problem("unctad") is unknown
     st = mon.poll(SERVER)
     assert st.state == UNREACHABLE and "bytes" in st.reason and "garbage" not in st.reason
+
+
+def test_uptime_counts_on_the_servers_clock_not_the_desktops() -> None:
+    """The poll reads the server's clock with the list: a desktop clock a day off changes no
+    uptime (gt started at pm_uptime 1795659717383 ms; the server says it is 100 s later)."""
+    text = (DATA / "jlist-errored.json").read_text().strip()
+    mon, pool = monitor(f"{text}\n@@ereg-desktop:now 1795659817.383\n")
+    st = mon.poll(SERVER)
+    assert pool.commands == [JLIST_TEXT]
+    gt = st.apps["gt"]
+    assert gt.uptime_s is not None and abs(gt.uptime_s - 100.0) < 0.01
+    # a locale printing a decimal comma, and no clock at all (an old bash without date)
+    mon, _ = monitor(f"{text}\n@@ereg-desktop:now 1795659817,383\n")
+    uptime = mon.poll(SERVER).apps["gt"].uptime_s
+    assert uptime is not None and abs(uptime - 100.0) < 0.01
+    mon, _ = monitor(f"{text}\n")
+    uptime = mon.poll(SERVER).apps["gt"].uptime_s
+    assert uptime is not None and uptime > 100.0  # the desktop's own clock, far from that day

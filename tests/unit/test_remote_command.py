@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ereg_desktop.remote.command import remote_command
+from ereg_desktop.services.deploy.steps import CommandKind, script
 from ereg_desktop.services.pm2_read import JLIST, JLIST_TEXT
 
 HOSTILE = [
@@ -62,3 +63,26 @@ def test_any_argv_round_trips(argv: list[str]) -> None:
 def test_empty_command_refused() -> None:
     with pytest.raises(ValueError):
         remote_command([])
+
+
+VALUES = ['it\'s "quoted"', "$(touch pwned)", "`id`", "two\nlines\n", " a  b\t", "x; id", ""]
+
+
+def through_sshd(argv: tuple[str, ...]) -> bytes:
+    """What sshd does with the command text: the account's shell runs it with ``-c``."""
+    return subprocess.run(["bash", "-c", remote_command(argv)], capture_output=True,
+                          check=True).stdout  # fmt: skip
+
+
+def test_script_parameters_pass_the_login_shell_byte_identical() -> None:
+    cmd = script("echo", ['printf "%s\\0" "$@"'], *VALUES, kind=CommandKind.READ)
+    assert cmd.argv == ("bash", "-c", 'printf "%s\\0" "$@"', "_", *VALUES)
+    assert through_sshd(cmd.argv).decode().split("\0")[:-1] == VALUES
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\0",
+                                               blacklist_categories=("Cs",))), min_size=1, max_size=4))  # fmt: skip
+def test_any_script_parameters_round_trip(values: list[str]) -> None:
+    cmd = script("echo", ['printf "%s\\0" "$@"'], *values, kind=CommandKind.READ)
+    assert through_sshd(cmd.argv).decode().split("\0")[:-1] == values

@@ -15,6 +15,7 @@ from ereg_desktop.services.deploy.steps import (
     RemoteCommand,
     Shell,
     check_app,
+    check_track,
     script,
 )
 
@@ -82,7 +83,7 @@ def inspect_command(app: str, track: str) -> RemoteCommand:
             "git status --porcelain=v1 -z --untracked-files=all",
         ],
         check_app(app),
-        track,
+        check_track(track),
         _SEP.join(["%H", "%an", "%aI", "%s"]),
         kind=CommandKind.READ,
         timeout=120,
@@ -95,7 +96,7 @@ def head_command(app: str, track: str) -> RemoteCommand:
         f"check {app} is at {track}",
         ["cd", 'cd -- "$1"', 'git rev-parse HEAD "origin/$2"'],
         check_app(app),
-        track,
+        check_track(track),
         kind=CommandKind.READ,
         timeout=30,
     )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ereg_desktop.services.deploy.lock import LockOwner
+from ereg_desktop.services.deploy.lock_owner import LockOwner
 from ereg_desktop.store.inventory import APP_NAME_RE
 
 JOB_RECORD_VERSION = 2  # 1: no version and no kind (the job was always pm2-deploy)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ereg_desktop.errors import BadInputError
-from ereg_desktop.store.inventory import APP_NAME_RE
+from ereg_desktop.store.inventory import APP_NAME_RE, GIT_REF_RE
 
 STATE_DIR = ".ereg-desktop"  # relative to the account's home, where every step starts
 
@@ -71,6 +71,13 @@ def check_app(app: str) -> str:
     if not APP_NAME_RE.match(app):
         raise BadInputError(f"{app!r} is not an app name (letters, digits, '.', '_', '-')")
     return app
+
+
+def check_track(track: str) -> str:
+    """A branch or tag name: never an option (``--upload-pack=...``) to the git that reads it."""
+    if not GIT_REF_RE.match(track):
+        raise BadInputError(f"{track!r} is not a branch or tag name")
+    return track
 
 
 def script(

@@ -1,0 +1,205 @@
+"""The lock's remote scripts and their replies. Each script starts in the home directory with
+``$1`` the app and its other values as further parameters, never as script text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from ereg_desktop.services.deploy.lock_owner import LOCKS_DIR, OWNERLESS, LockOwner, check_token
+from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, check_app, script
+
+# Every script starts in the home directory with $1 = the app and d = its lock folder.
+_LOCK_DIR = ["cd || { echo error; exit 0; }", "L=" + LOCKS_DIR + '; d="$L/$1"']
+# After ``held``/``other``: the heartbeat's age (server clock) if it has one, then owner.json; or
+# (no owner.json) a line ``ownerless AGE_S MTIME`` on the server's clock, so a lock folder left
+# without its owner can be recognised and broken.
+_HOLDER = [
+    'if [ -f "$d/owner.json" ]; then',
+    '  h=$(stat -c %Y "$d/heartbeat" 2>/dev/null) && echo "heartbeat $(( $(date +%s) - h ))"',
+    '  cat "$d/owner.json" 2>/dev/null',
+    "else",
+    '  m=$(stat -c %Y "$d" 2>/dev/null || echo 0); echo "ownerless $(( $(date +%s) - m )) $m"',
+    "fi",
+]
+
+
+def acquire_command(app: str, owner: LockOwner) -> RemoteCommand:
+    """Every step checked: the verdict is ``acquired`` only once the heartbeat and owner.json are
+    in place. When writing fails the folder just made is removed again (``failed``), so no lock is
+    left without an owner; ``error`` when the locks folder cannot be made."""
+    return script(
+        f"lock {app}",
+        [
+            *_LOCK_DIR,
+            'mkdir -p "$L" || { echo error; exit 0; }',
+            'if mkdir "$d" 2>/dev/null; then',
+            '  if : > "$d/heartbeat" && printf \'%s\\n\' "$2" > "$d/owner.json.tmp" &&'
+            ' mv "$d/owner.json.tmp" "$d/owner.json"; then',
+            "    echo acquired",
+            "  else",
+            '    rm -rf "$d"',
+            "    echo failed",
+            "  fi",
+            "else",
+            "  echo held",
+            *[f"  {line}" for line in _HOLDER],
+            "fi",
+        ],
+        check_app(app),
+        owner.to_json(),
+        kind=CommandKind.WRITE,
+        timeout=30,
+    )
+
+
+def _if_token(then: list[str]) -> list[str]:
+    """Run ``then`` only while owner.json names the token (``"$2"`` is the JSON needle)."""
+    return [
+        *_LOCK_DIR,
+        'if [ ! -d "$d" ]; then echo gone',
+        'elif grep -qF "$2" "$d/owner.json" 2>/dev/null; then',
+        *[f"  {line}" for line in then],
+        "else",
+        "  echo other",
+        *[f"  {line}" for line in _HOLDER],
+        "fi",
+    ]
+
+
+def _needle(app: str, token: str) -> str:
+    return f'"token":"{check_token(app, token)}"'
+
+
+def release_command(app: str, token: str) -> RemoteCommand:
+    return script(
+        f"unlock {app}",
+        _if_token(['rm -rf "$d"', "echo released"]),
+        check_app(app),
+        _needle(app, token),
+        kind=CommandKind.WRITE,
+    )
+
+
+def break_command(app: str, holder_token: str) -> RemoteCommand:
+    """Remove a stale lock, only if it is still the one the operator confirmed breaking. It is
+    moved aside first (one rename), so nobody sees it half removed."""
+    return script(
+        f"break lock {app}",
+        _if_token(['a="$L/.broken-$1-$$"', 'mv "$d" "$a"', 'rm -rf "$a"', "echo released"]),
+        check_app(app),
+        _needle(app, holder_token),
+        kind=CommandKind.WRITE,
+    )
+
+
+def break_ownerless_command(app: str, mtime: int) -> RemoteCommand:
+    """Remove a lock folder without owner.json, only if it is still the one confirmed (no
+    owner.json meanwhile, the same modification time)."""
+    return script(
+        f"break lock {app}",
+        [
+            *_LOCK_DIR,
+            'if [ ! -d "$d" ]; then echo gone',
+            'elif [ ! -e "$d/owner.json" ] && [ "$(stat -c %Y "$d" 2>/dev/null)" = "$2" ]; then',
+            '  a="$L/.broken-$1-ownerless-$$"',
+            '  mv "$d" "$a" && rm -rf "$a" && echo released',
+            "else",
+            "  echo other",
+            "fi",
+        ],
+        check_app(app),
+        str(int(mtime)),
+        kind=CommandKind.WRITE,
+    )
+
+
+def bind_job_command(app: str, owner: LockOwner) -> RemoteCommand:
+    """Rewrite owner.json naming the server job, so others see the lock is held by that job."""
+    return script(
+        f"lock {app} for job {owner.job}",
+        _if_token(
+            [
+                'printf \'%s\\n\' "$3" > "$d/owner.json.tmp"',
+                'mv "$d/owner.json.tmp" "$d/owner.json"',
+                'touch "$d/heartbeat"',
+                "echo bound",
+            ]
+        ),
+        check_app(app),
+        _needle(app, owner.token),
+        owner.to_json(),
+        kind=CommandKind.WRITE,
+    )
+
+
+def renew_command(app: str, token: str) -> RemoteCommand:
+    """Touch the heartbeat while owner.json names ``token``. The script first enters the lock
+    folder: if the lock is broken meanwhile (moved aside), the touch lands in the folder being
+    removed, never in a lock someone else has taken since."""
+    return script(
+        f"renew lock {app}",
+        [
+            *_LOCK_DIR,
+            'cd "$d" 2>/dev/null || { echo gone; exit 0; }',
+            "d=.",
+            'if grep -qF "$2" owner.json 2>/dev/null; then',
+            "  if touch heartbeat; then echo renewed; else echo failed; fi",
+            "else",
+            "  echo other",
+            *[f"  {line}" for line in _HOLDER],
+            "fi",
+        ],
+        check_app(app),
+        _needle(app, token),
+        kind=CommandKind.WRITE,
+        timeout=30,
+    )
+
+
+def read_command(app: str) -> RemoteCommand:
+    return script(
+        f"who holds {app}",
+        [
+            *_LOCK_DIR,
+            'if [ -d "$d" ]; then echo held',
+            *[f"  {line}" for line in _HOLDER],
+            "else echo free; fi",
+        ],
+        check_app(app),
+        kind=CommandKind.READ,
+        timeout=30,
+    )
+
+
+def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
+    """First line is the verdict (acquired/held/released/gone/other/bound/renewed/free); then
+    ``heartbeat AGE_S`` (if it has one) and owner.json, or an ``ownerless`` line."""
+    first, _, rest = stdout.strip().partition("\n")
+    rest = rest.strip()
+    if rest.startswith("ownerless "):
+        return first.strip(), _ownerless(rest)
+    heartbeat: float | None = None
+    if rest.startswith("heartbeat "):
+        line, _, rest = rest.partition("\n")
+        try:
+            heartbeat = max(0.0, float(int(line.split()[1])))
+        except (IndexError, ValueError):
+            heartbeat = None
+    owner = LockOwner.from_json(rest.strip()) if rest.strip() else None
+    if owner is not None and heartbeat is not None:
+        owner = replace(owner, heartbeat_age_s=heartbeat)
+    return first.strip(), owner
+
+
+def _ownerless(line: str) -> LockOwner | None:
+    try:
+        _, age_s, mtime = line.split()[:3]
+        since = datetime.now(UTC) - timedelta(seconds=max(0, int(age_s)))
+        stamp = int(mtime)
+    except ValueError:
+        return None
+    return LockOwner(
+        OWNERLESS, "?", 0, since.isoformat(timespec="seconds"), "", "unknown",
+        ownerless_mtime=stamp,
+    )  # fmt: skip
