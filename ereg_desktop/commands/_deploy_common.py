@@ -1,14 +1,28 @@
-"""Shared by the restart/stop/start/deploy commands: find the deployment, open its shell."""
+"""Shared by the restart/stop/start/deploy commands: find the deployment, open its shell, ask the
+operator on the terminal."""
 
 from __future__ import annotations
 
 import argparse
+import select
 import sys
+import threading
+import time
+from typing import TextIO
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import BadInputError
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.services.deploy.connect import ServerShell
+from ereg_desktop.services.deploy.decisions import (
+    AcknowledgeWarnings,
+    AnswerValue,
+    MergeChoice,
+    MergeOrWait,
+    Question,
+    ReasonNeeded,
+    TerminalAsk,
+)
 from ereg_desktop.store.inventory import DeploymentRef
 
 
@@ -43,3 +57,58 @@ def confirm(question: str, yes: bool) -> bool:
         raise BadInputError(f"{question}\nNot a terminal: confirm with --yes.")
     answer = input(f"{question} [y/N] ").strip().casefold()
     return answer in ("y", "yes")
+
+
+def ask_on_terminal(
+    question: Question,
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+) -> AnswerValue:
+    """Ask ``question`` on the terminal within its time limit (select() on stdin, so the limit
+    holds while nobody types). Raises TimeoutError past the limit, InterruptedError once
+    ``stop`` is set (Ctrl-C: the run is cancelled)."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stderr
+    print(f"{question.title}\n  {question.text}", file=out)
+    print(_PROMPTS.get(question.kind, "Answer: ").format(limit=_limit(question)), end="",
+          file=out, flush=True)  # fmt: skip
+    end = time.monotonic() + question.timeout_s
+    while True:
+        if stop is not None and stop.is_set():
+            print(file=out)
+            raise InterruptedError("cancelled while asking")
+        left = end - time.monotonic()
+        if left <= 0:
+            print(f"\nNo answer within {_limit(question)}.", file=out)
+            raise TimeoutError(question.id)
+        ready, _, _ = select.select([stdin], [], [], min(left, 0.25))
+        if ready:
+            break
+    line = stdin.readline().strip()
+    if question.kind == AcknowledgeWarnings.kind:
+        return line.casefold() in ("y", "yes")
+    if question.kind == MergeOrWait.kind:
+        choice = {"m": MergeChoice.MERGE, "w": MergeChoice.WAIT}.get(line[:1].casefold())
+        return str(choice) if choice is not None else None
+    return line
+
+
+_PROMPTS = {
+    ReasonNeeded.kind: "Reason (within {limit}; empty stops the update): ",
+    AcknowledgeWarnings.kind: "Acknowledge these warnings and go on (within {limit})? [y/N] ",
+    MergeOrWait.kind: "[m]erge now or [w]ait for someone on GitHub (within {limit})? ",
+}
+
+
+def _limit(question: Question) -> str:
+    s = question.timeout_s
+    return f"{s / 60:g} min" if s >= 60 else f"{s:g} s"
+
+
+def terminal_ask(stop: threading.Event) -> TerminalAsk | None:
+    """The terminal prompt for questions asked mid-run; None without a terminal."""
+    if not sys.stdin.isatty():
+        return None
+    return lambda q: ask_on_terminal(q, stop=stop)

@@ -1,30 +1,49 @@
-"""``ereg-desktop deploy APP [--yes] [--reason TEXT] [--json]``: the update procedure.
+"""``ereg-desktop deploy APP [--yes] [--reason TEXT] [--accept-warnings] [--json]``: the update.
 
 Exit 0 when deployed (or nothing was pending), 1 otherwise; the message says whether the app is
 up or down. When the server has unfinished updates of the app (a job nobody recorded), those are
 followed and recorded instead, said so clearly, and no new update starts (exit 1: run it again).
+
+Questions the update asks mid-run are answered by the flags given in advance (``--reason``,
+``--accept-warnings``), else on the terminal within their time limit, else the update stops
+before any downtime. The first Ctrl-C cancels before the point of no return (nothing changes)
+and detaches after it (the server job goes on); a second one interrupts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from typing import Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, Protocol, TextIO
 
 from ereg_desktop.commands._deploy_common import (
     add_app_argument,
     confirm,
     find_deployment,
     open_shell,
+    terminal_ask,
 )
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_FAILED, EXIT_OK
 from ereg_desktop.services.deploy.actions import WriteGuard
+from ereg_desktop.services.deploy.decisions import (
+    AcknowledgeWarnings,
+    AnswerValue,
+    PresetDecider,
+    ReasonNeeded,
+)
 from ereg_desktop.services.deploy.events import DeployEvent
 from ereg_desktop.services.deploy.jobs import JobListing
 from ereg_desktop.services.deploy.preflight import concerns
 from ereg_desktop.services.deploy.workflow import (
+    POINT_OF_NO_RETURN,
+    Block,
     DeployResult,
     DeployRun,
     Outcome,
@@ -42,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="",
         help="why (needed when the system is not yours or production is outside low traffic)",
     )
+    parser.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="acknowledge in advance the warnings a check may raise (errors still stop it)",
+    )
     parser.add_argument("--json", action="store_true", help="print the final record as JSON")
 
 
@@ -53,14 +77,21 @@ def run(args: argparse.Namespace, paths: Any) -> int:
     where = "PRODUCTION" if ref.deployment.environment == "production" else "development"
     question = (
         f"Update {ref.app} ({ref.system.name} {where}, {ref.server.label}) to origin/"
-        f"{ref.deployment.track}? The app is down while `npm run setup` runs."
+        f"{ref.deployment.track}? The app is down while `npm run setup` runs. Ctrl-C cancels "
+        f"before the {POINT_OF_NO_RETURN} step (nothing changes) and detaches from it on."
     )
     for n in notes:
         question += f"\n  ! {n.message}"
     if not confirm(question, args.yes):
         print("Nothing done.")
         return EXIT_FAILED
-    reasons = {n.concern: args.reason for n in notes} if args.reason else {}
+    presets: dict[str, AnswerValue] = {}
+    if args.reason.strip():
+        presets[ReasonNeeded.kind] = args.reason
+    if args.accept_warnings:
+        presets[AcknowledgeWarnings.kind] = True
+    interrupts = _Interrupts()
+    decider = PresetDecider(presets, ask=terminal_ask(interrupts.stop))
     pool, shell = open_shell(ctx, ref)
     out = sys.stderr if args.json else sys.stdout
 
@@ -74,21 +105,21 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         jobs = DeployRun.find_jobs(shell, ref.app)
         guard = WriteGuard()
         history = History(paths.history_db)
-        # Unfinished business first, oldest first: a job nobody recorded holds the app's lock,
-        # so no new update can start before its outcome is known and recorded.
-        for job in jobs:
-            print(_following(job), file=out, flush=True)
-            run_ = DeployRun.reattach(ref, shell, job, guard=guard, history=history)
-            followed.append(run_.run(show))
-            if followed[-1].outcome == Outcome.DETACHED:
-                break
-        result = followed[-1] if followed else None
-        if result is None:
-            deploy = DeployRun(
-                ref, shell, operator=operator, guard=guard, reasons=reasons,
-                history=history,
-            )  # fmt: skip
-            result = deploy.run(show)
+        with interrupts.installed(out):
+            # Unfinished business first, oldest first: a job nobody recorded holds the app's
+            # lock, so no new update can start before its outcome is known and recorded.
+            for job in jobs:
+                print(_following(job), file=out, flush=True)
+                run_ = DeployRun.reattach(ref, shell, job, guard=guard, history=history,
+                                          decider=decider)  # fmt: skip
+                followed.append(interrupts.follow(run_, show))
+                if followed[-1].outcome == Outcome.DETACHED:
+                    break
+            result = followed[-1] if followed else None
+            if result is None:
+                deploy = DeployRun(ref, shell, operator=operator, guard=guard, history=history,
+                                   decider=decider)  # fmt: skip
+                result = interrupts.follow(deploy, show)
     finally:
         pool.close()
     if args.json:
@@ -106,6 +137,9 @@ def run(args: argparse.Namespace, paths: Any) -> int:
             )
         return EXIT_FAILED
     print(f"{result.outcome}: {result.message} [app {result.app_state}]", file=out)
+    if result.block == Block.NEEDS_REASON and decider.ask is None and not args.reason.strip():
+        print("Not a terminal, so nobody could be asked: give the reason with --reason TEXT.",
+              file=out)  # fmt: skip
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -117,3 +151,52 @@ def _following(job: JobListing) -> str:
         f"{job.record.id}, started by {by} at {job.record.started_at} ({job.state.state}). "
         "Following it to verify and record its outcome, instead of starting a new update."
     )
+
+
+class _Run(Protocol):
+    def run(self, on_event: Any = None) -> DeployResult: ...
+    def cancel(self) -> str: ...
+
+
+class _Interrupts:
+    """Ctrl-C during a run: the first cancels it (before the point of no return) or detaches
+    (after it); an open terminal question is given up (``stop``); a second Ctrl-C interrupts."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._current: _Run | None = None
+        self._out: TextIO = sys.stdout
+
+    def follow(self, run: _Run, show: Any) -> DeployResult:
+        self._current = run
+        try:
+            return run.run(show)
+        finally:
+            self._current = None
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.stop.set()
+        run = self._current
+        if run is None:
+            raise KeyboardInterrupt
+        mode = run.cancel()
+        what = (
+            "detaching: the server job goes on (the app may be down); run the command again to "
+            "follow it"
+            if mode == "detach"
+            else "cancelling before any downtime: nothing changes"
+        )
+        print(f"\n   Ctrl-C: {what}. Ctrl-C again to interrupt.", file=self._out, flush=True)
+
+    @contextmanager
+    def installed(self, out: TextIO) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self._out = out
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)

@@ -7,7 +7,8 @@ A phase calls ``decider.decide(question)`` on the worker thread that runs the up
   event on the run's event sink (the GUI's task channel queues it to the GUI thread), a dialog
   shows it, and the answer comes back through :meth:`DecisionChannel.answer` (any thread);
 - the CLI passes a :class:`PresetDecider`: answers from flags (``--reason``, ``--accept-warnings``,
-  ``--wait-for-merge``), else from a terminal prompt, else refused.
+  ``--wait-for-merge``), else from a terminal prompt, else ``unasked`` (the phase says which
+  flag answers it).
 
 Every question has a time limit. An unanswered question is answered ``timed_out`` and the phase
 treats it as "no": before the point of no return that means stopping with the app running.
@@ -30,6 +31,7 @@ class AnswerSource(enum.StrEnum):
     PRESET = "preset"  # given in advance (a CLI flag, reasons collected before the run)
     TIMED_OUT = "timed-out"
     WITHDRAWN = "withdrawn"  # the run was cancelled or closed while the question was open
+    UNASKED = "unasked"  # nobody could be asked (no preset, no terminal, no decider)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class QuestionSettled:
     answer: Answer
 
 
+QuestionSink = Callable[[QuestionAsked | QuestionSettled], None]
+
+
 class DecisionChannel:
     """A :class:`Decider` answered from another thread (the GUI). Thread-safe.
 
@@ -122,14 +127,14 @@ class DecisionChannel:
     limit, or :meth:`withdraw`.
     """
 
-    def __init__(self, emit: Callable[[object], None] | None = None) -> None:
+    def __init__(self, emit: QuestionSink | None = None) -> None:
         self._emit = emit or (lambda e: None)
         self._cond = threading.Condition()
         self._open: dict[str, Question] = {}
         self._answers: dict[str, Answer] = {}
         self._withdrawn = False
 
-    def bind(self, emit: Callable[[object], None]) -> None:
+    def bind(self, emit: QuestionSink) -> None:
         """Set the event sink (the run binds its own before its first question)."""
         self._emit = emit
 
@@ -176,13 +181,15 @@ class DecisionChannel:
             self._cond.notify_all()
 
 
+# A terminal prompt: returns what the operator typed; raises TimeoutError past the question's
+# limit, InterruptedError when the run is cancelled while it waits
 TerminalAsk = Callable[[Question], AnswerValue]
 
 
 @dataclass
 class PresetDecider:
     """A :class:`Decider` for the CLI: answers given in advance by question kind (from flags),
-    else ``ask`` (a terminal prompt, when there is a terminal), else no answer."""
+    else ``ask`` (a terminal prompt, when there is a terminal), else ``unasked``."""
 
     presets: dict[str, AnswerValue] = field(default_factory=dict)
     ask: TerminalAsk | None = None
@@ -192,6 +199,11 @@ class PresetDecider:
         self.asked.append(question)
         if question.kind in self.presets:
             return Answer(question.id, self.presets[question.kind], AnswerSource.PRESET)
-        if self.ask is not None:
+        if self.ask is None:
+            return Answer(question.id, None, AnswerSource.UNASKED)
+        try:
             return Answer(question.id, self.ask(question), AnswerSource.OPERATOR)
-        return Answer(question.id, None, AnswerSource.WITHDRAWN)
+        except TimeoutError:
+            return Answer(question.id, None, AnswerSource.TIMED_OUT)
+        except InterruptedError:  # the run was cancelled while the prompt waited
+            return Answer(question.id, None, AnswerSource.WITHDRAWN)

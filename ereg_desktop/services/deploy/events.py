@@ -1,20 +1,18 @@
 """What a running deployment reports, as typed events. A dialog renders them; the CLI prints them.
 
 Events arrive on the worker thread that runs the workflow; a GUI adapter queues them to its own
-thread (``ui/tasks.py``). :func:`iter_events` turns the callback into an iterator instead.
+thread (``ui/tasks.py``). The decision channel's :class:`~.decisions.QuestionAsked` and
+:class:`~.decisions.QuestionSettled` travel on the same sink.
 """
 
 from __future__ import annotations
 
 import enum
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ereg_desktop.services.deploy.workflow import DeployResult
+from ereg_desktop.services.deploy.decisions import QuestionAsked, QuestionSettled
+from ereg_desktop.services.deploy.result import DeployResult
 
 
 class Step(enum.StrEnum):
@@ -141,29 +139,8 @@ DeployEvent = (
     | ConnectionLost
     | Reconnected
     | CancelAvailability
+    | QuestionAsked
+    | QuestionSettled
     | Finished
 )
 EventSink = Callable[[DeployEvent], None]
-
-
-def iter_events(start: Callable[[EventSink], object]) -> Iterator[DeployEvent]:
-    """Run ``start(sink)`` (e.g. ``run.run``) on a thread and yield its events; ends after
-    :class:`Finished` (or when ``start`` returns or raises; the exception is re-raised here)."""
-    q: queue.Queue[DeployEvent | BaseException | None] = queue.Queue()
-
-    def target() -> None:
-        try:
-            start(q.put)
-        except BaseException as exc:  # handed to the consumer
-            q.put(exc)
-        finally:
-            q.put(None)
-
-    threading.Thread(target=target, name="deploy-events", daemon=True).start()
-    while True:
-        item = q.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item

@@ -6,8 +6,9 @@ import enum
 from dataclasses import dataclass, field
 
 from ereg_desktop.services.deploy.audit import AuditRecord
+from ereg_desktop.services.deploy.decisions import DEFAULT_TIMEOUT_S
 from ereg_desktop.services.deploy.inspect import Inspection
-from ereg_desktop.services.deploy.lock import LockOwner
+from ereg_desktop.services.deploy.lock import HEARTBEAT_EVERY_S, LockOwner
 
 
 class Outcome(enum.StrEnum):
@@ -42,6 +43,8 @@ class DeploySettings:
     url_tries_s: float = 15.0
     check_url: bool = True
     keep_jobs: int = 10  # job folders kept per app on the server; older finished ones are pruned
+    question_timeout_s: float = DEFAULT_TIMEOUT_S  # a question to the operator mid-run
+    heartbeat_s: float = HEARTBEAT_EVERY_S  # the held lock is renewed until a server job holds it
 
 
 @dataclass
