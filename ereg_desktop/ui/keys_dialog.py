@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import SHORT, run_task
 
 ChooseFile = Callable[[QWidget], str | None]
 Confirm = Callable[[QWidget, str], bool]
@@ -50,16 +50,6 @@ def choose_key_file(parent: QWidget) -> str | None:
 def confirm_replace(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(parent, "Replace the SSH key?", text)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def secret_store(ctx: AppContext) -> Any:
-    """The context's SecretStore, built on first use (worker thread: keyring imports are slow)."""
-    from ereg_desktop.store.secrets import SecretStore
-
-    store = ctx.services.get("secrets")
-    if not isinstance(store, SecretStore):
-        store = ctx.services["secrets"] = SecretStore.from_environment()
-    return store
 
 
 class KeysDialog(QDialog):
@@ -179,7 +169,7 @@ class KeysDialog(QDialog):
             if self.server_box.currentData() == server_id:
                 self._say(str(error), error=True)
 
-        run_task(lambda _progress: fn(), on_result=done, on_error=failed)
+        run_task(lambda _progress: fn(), kind=SHORT, receiver=self, on_result=done, on_error=failed)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -228,7 +218,7 @@ class KeysDialog(QDialog):
             from ereg_desktop.services.keys import NoKeyStored, stored_public_line
 
             try:
-                return stored_public_line(secret_store(ctx), server_id)
+                return stored_public_line(ctx.secrets, server_id)
             except NoKeyStored:
                 return None
 
@@ -298,7 +288,7 @@ class KeysDialog(QDialog):
         def do_import() -> Any:
             from ereg_desktop.services.keys import import_key
 
-            return import_key(secret_store(ctx), server_id, path, passphrase, comment, remember)
+            return import_key(ctx.secrets, server_id, path, passphrase, comment, remember)
 
         self._run(do_import, self._stored)
 
@@ -325,7 +315,7 @@ class KeysDialog(QDialog):
         def do_generate() -> Any:
             from ereg_desktop.services.keys import generate_key
 
-            return generate_key(secret_store(ctx), server_id, comment)
+            return generate_key(ctx.secrets, server_id, comment)
 
         self._run(do_generate, self._stored)
 
