@@ -109,10 +109,10 @@ class AppContext:
         from ereg_desktop.remote.hostkeys import KnownHosts
         from ereg_desktop.services.keys import load_pkey
 
-        secrets = self.secrets
+        # the key store is reached on the connecting worker: building the pool stays cheap
         return ConnectionPool(
             KnownHosts(self.paths.known_hosts_file),
-            lambda server: load_pkey(secrets, server.id, self._passphrase),
+            lambda server: load_pkey(self.secrets, server.id, self._passphrase),
         )
 
     @property
@@ -120,6 +120,12 @@ class AppContext:
         """The pool if something built it (to close it at exit without building one)."""
         with self.lock:
             return self._pool
+
+    @property
+    def monitor_if_built(self) -> Monitor | None:
+        """The monitor if live status built it (a window without live status polls nothing)."""
+        with self.lock:
+            return self._monitor
 
     @property
     def monitor(self) -> Monitor:

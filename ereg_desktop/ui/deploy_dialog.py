@@ -48,7 +48,7 @@ from ereg_desktop.services.deploy.workflow import AppState, Block, DeployResult,
 from ereg_desktop.store.inventory import DeploymentRef
 from ereg_desktop.ui.deploy_steps_view import LOG_MAX_LINES, StepLogView, StepsList, format_seconds
 from ereg_desktop.ui.notify import Notifier
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import LONG, run_task
 
 TICK_MS = 100
 DETACH_TIP = (
@@ -201,6 +201,8 @@ class DeployDialog(QDialog):
         run = self.deploy_run
         run_task(
             lambda progress: run.run(progress),
+            kind=LONG,
+            receiver=self,
             on_result=self._run_done,
             on_error=self._run_failed,
             on_progress=self.handle_event,
@@ -354,6 +356,8 @@ class DeployDialog(QDialog):
         run = self.deploy_run
         run_task(
             lambda progress: run.start_again(progress),
+            kind=LONG,
+            receiver=self,
             on_result=self._started_again_done,
             on_error=self._started_again_error,
             on_progress=self.handle_event,

@@ -32,7 +32,7 @@ from ereg_desktop.store.settings import (
 )
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.status_text import age_text
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import POLL, run_task
 
 NO_KEY_TEXT = "no SSH key: Server > SSH key\u2026 to import or generate one"
 CONNECTING_TEXT = "connecting\u2026"
@@ -105,7 +105,7 @@ class LiveStatus(QObject):
         self.settings = Settings()  # the saved ones are read on the worker that builds the monitor
         self._settings_chosen = False  # the operator set the interval before they were read
         self.passphrase_prompt = PassphrasePrompt(window)
-        ctx.services.setdefault("ask_passphrase", self.passphrase_prompt)
+        ctx.set_passphrase_source(self.passphrase_prompt)
         self._factory = poller_factory or self._build_monitor
         self._clock = clock
         self.monitor: Poller | None = None
@@ -172,6 +172,7 @@ class LiveStatus(QObject):
         factory, settings_file = self._factory, self.ctx.paths.settings_file
         run_task(
             lambda _progress: (factory(), load_settings(settings_file)),
+            receiver=self,
             on_result=self._monitor_built,
             on_error=self._monitor_not_built,
         )
@@ -259,6 +260,8 @@ class LiveStatus(QObject):
 
         run_task(
             work,
+            kind=POLL,
+            receiver=self,
             on_result=lambda status: self._polled(server, status),
             on_error=lambda error: self._poll_failed(server, error),
         )
@@ -455,6 +458,7 @@ class LiveStatus(QObject):
         path, settings = self.ctx.paths.settings_file, self.settings
         run_task(
             lambda _progress: save_settings(path, settings),
+            receiver=self,
             on_result=lambda _value: None,
             on_error=lambda exc: self.window.statusBar().showMessage(
                 f"The refresh interval could not be saved: {exc}", 8000

@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         inventory_file = self.ctx.inventory_file
         self._reload_task = run_task(
             lambda _progress: inventory_file.load_for_gui(),
+            receiver=self,
             on_result=self._inventory_loaded,
             on_error=lambda exc: self.statusBar().showMessage(f"Inventory not reloaded: {exc}"),
         )
@@ -332,6 +333,9 @@ class MainWindow(QMainWindow):
         self.model.apply_status(status)
         if self._deployment is not None:  # a (re)connected server: re-attach to its jobs
             self._deployment.status_applied(status)
+
+    def as_widget(self) -> QWidget:
+        return self
 
     def set_server_state(self, server_id: str, text: str, detail: str = "") -> None:
         """``text`` in the status bar; ``detail`` (the whole reason) in its tooltip."""

@@ -11,10 +11,10 @@ for, so that no kind of work starves another (a 2-core laptop gets as many threa
   taken: one server's prompt never queues another server's poll;
 - ``SHORT``: local disk only (inventory, settings, history, the keyring).
 
-The outcome goes to slots of a :class:`Task` that is a child of ``receiver`` (a QObject: the
-dialog or controller that asked). When Qt destroys the receiver (a closed dialog), the task goes
-with it and nothing is delivered; the worker only ever touches its own signal relay, which lives
-until the worker is done. A :class:`LatestRequest` gives each request a token so that an answer
+The outcome goes to a slot of an inbox that is a child of ``receiver`` (a QObject: the dialog or
+controller that asked). When Qt destroys the receiver (a closed dialog), the inbox goes with it
+and nothing is delivered, with no Python list keeping anything alive; the worker only ever touches
+its own signal relay, which lives until the worker is done. A :class:`LatestRequest` gives each request a token so that an answer
 overtaken by a newer request (a status poll, a diff) is dropped instead of overwriting fresher data.
 """
 
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 Progress = Callable[[Any], None]
 
@@ -109,31 +109,47 @@ class LatestRequest:
 
 
 class _Relay(QObject):
-    """The worker's end: it emits here, never on the task, which Qt may delete meanwhile."""
+    """The worker's end: it emits here, never on an object Qt may delete meanwhile.
 
-    result = Signal(object)
-    error = Signal(object)
-    progress = Signal(object)
-
-
-class Task(QObject):
-    """One background call, a child of its receiver. Lives on the GUI thread; its slots run there.
-
-    ``cancel()`` drops what is still to come. Once the outcome is delivered the task deletes
-    itself (a controller that polls for hours must not collect children); its Python attributes
-    (``finished``, ``token``) stay readable.
+    Owned by the application (a Python-owned QObject would be freed by whichever thread drops it
+    last, here the worker's), it asks the GUI thread to delete it once the worker is done.
     """
+
+    outcome = Signal(object)  # (task, what, value)
+
+
+class _Inbox(QObject):
+    """The receiver's end: one per receiver, its child, so Qt deletes it with the receiver (and
+    drops what is still queued for it). Long-lived: no object is created or deleted per delivery
+    on the GUI thread."""
+
+    NAME = "ereg-task-inbox"
+
+    def __init__(self, receiver: QObject) -> None:
+        super().__init__(receiver)
+        self.setObjectName(self.NAME)
+
+    @classmethod
+    def of(cls, receiver: QObject) -> _Inbox:
+        found = receiver.findChild(_Inbox, cls.NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+        return found if found is not None else cls(receiver)
+
+    @Slot(object)
+    def deliver(self, message: tuple[Task, str, object]) -> None:
+        task, what, value = message
+        task.deliver(what, value)
+
+
+class Task:
+    """One background call. ``cancel()`` drops what is still to come; GUI thread only."""
 
     def __init__(
         self,
-        receiver: QObject,
-        relay: _Relay,
         on_result: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
         on_progress: Callable[[Any], None] | None,
         latest: LatestRequest | None,
     ) -> None:
-        super().__init__(receiver)
         self._on_result = on_result
         self._on_error = on_error
         self._on_progress = on_progress
@@ -141,10 +157,6 @@ class Task(QObject):
         self.token = latest.next_token() if latest is not None else 0
         self.cancelled = False
         self.finished = False
-        queued = Qt.ConnectionType.QueuedConnection
-        relay.result.connect(self._deliver_result, queued)
-        relay.error.connect(self._deliver_error, queued)
-        relay.progress.connect(self._deliver_progress, queued)
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -154,42 +166,36 @@ class Task(QObject):
         stale = self._latest is not None and not self._latest.is_newest(self.token)
         return not (self.cancelled or stale)
 
-    @Slot(object)
-    def _deliver_progress(self, value: object) -> None:
-        if self.wanted and not self.finished and self._on_progress is not None:
-            self._on_progress(value)
-
-    @Slot(object)
-    def _deliver_result(self, value: object) -> None:
-        self._finish()
-        if self.wanted:
-            self._on_result(value)
-
-    @Slot(object)
-    def _deliver_error(self, error: BaseException) -> None:
-        self._finish()
-        if self.wanted:
-            self._on_error(error)
-
-    def _finish(self) -> None:
+    def deliver(self, what: str, value: Any) -> None:
+        if what == _PROGRESS:
+            if self.wanted and not self.finished and self._on_progress is not None:
+                self._on_progress(value)
+            return
         self.finished = True
-        self.deleteLater()
+        if self.wanted:
+            (self._on_result if what == _RESULT else self._on_error)(value)
+
+
+_RESULT, _ERROR, _PROGRESS = "result", "error", "progress"
 
 
 class _TaskRun(QRunnable):
-    def __init__(self, fn: Callable[[Progress], Any], relay: _Relay) -> None:
+    def __init__(self, fn: Callable[[Progress], Any], task: Task, relay: _Relay) -> None:
         super().__init__()
         self._fn = fn
+        self._task = task
         self._relay = relay
 
     def run(self) -> None:
-        relay = self._relay
+        task, emit = self._task, self._relay.outcome.emit
         try:
-            value = self._fn(relay.progress.emit)
+            value = self._fn(lambda step: emit((task, _PROGRESS, step)))
         except Exception as exc:  # every failure goes to on_error, on the GUI thread
-            relay.error.emit(exc)
+            emit((task, _ERROR, exc))
         else:
-            relay.result.emit(value)
+            emit((task, _RESULT, value))
+        finally:
+            self._relay.deleteLater()
 
 
 def run_task(
@@ -207,7 +213,8 @@ def run_task(
 
     Call from the GUI thread. At exit the app waits for the pools (:func:`wait_for_workers`).
     """
-    relay = _Relay()
-    task = Task(receiver, relay, on_result, on_error, on_progress, latest)
-    worker_pools().start(kind, _TaskRun(fn, relay))
+    relay = _Relay(QCoreApplication.instance())
+    relay.outcome.connect(_Inbox.of(receiver).deliver, Qt.ConnectionType.QueuedConnection)
+    task = Task(on_result, on_error, on_progress, latest)
+    worker_pools().start(kind, _TaskRun(fn, task, relay))
     return task
