@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -35,6 +35,10 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.ui.tasks import SHORT, run_task
 
+if TYPE_CHECKING:
+    from ereg_desktop.services.keys import StoredKey
+
+T = TypeVar("T")
 ChooseFile = Callable[[QWidget], str | None]
 Confirm = Callable[[QWidget, str], bool]
 
@@ -152,14 +156,14 @@ class KeysDialog(QDialog):
 
         return key_comment(self.ctx.inventory.operator.name or getpass.getuser())
 
-    def _run(self, fn: Callable[[], Any], on_result: Callable[[Any], None]) -> None:
+    def _run(self, fn: Callable[[], T], on_result: Callable[[T], None]) -> None:
         server = self.server()
         if server is None:
             return
         self._set_busy(True)
         server_id = server.id
 
-        def done(value: Any) -> None:
+        def done(value: T) -> None:
             self._set_busy(False)
             if self.server_box.currentData() == server_id:
                 on_result(value)
@@ -285,7 +289,7 @@ class KeysDialog(QDialog):
             return
         ctx, server_id, comment = self.ctx, server.id, self._comment()
 
-        def do_import() -> Any:
+        def do_import() -> StoredKey:
             from ereg_desktop.services.keys import import_key
 
             return import_key(ctx.secrets, server_id, path, passphrase, comment, remember)
@@ -312,14 +316,14 @@ class KeysDialog(QDialog):
         self._hide_passphrase()
         ctx, server_id, comment = self.ctx, server.id, self._comment()
 
-        def do_generate() -> Any:
+        def do_generate() -> StoredKey:
             from ereg_desktop.services.keys import generate_key
 
             return generate_key(ctx.secrets, server_id, comment)
 
         self._run(do_generate, self._stored)
 
-    def _stored(self, stored: Any) -> None:
+    def _stored(self, stored: StoredKey) -> None:
         self._hide_passphrase()
         self._import_path = None
         self._show_public(stored.public_line)
