@@ -101,5 +101,6 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
         for controller in live:
             controller.shutdown()
         wait_for_workers(TASKS_GRACE_MS)  # what is still running then is abandoned
-        for controller in live:
-            controller.close_connections()
+        pool = ctx.pool_if_built  # live status's and the actions' connections: one pool
+        if pool is not None:
+            pool.close()
