@@ -59,6 +59,15 @@ class Deployment:
         """A deployment that follows a tag (Tanzania production on ``2015``) is never updated."""
         return self.track_type == "tag"
 
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def environment_label(self) -> str:
+        """How every title and confirmation names the environment: production shouts."""
+        return "PRODUCTION" if self.production else self.environment
+
 
 @dataclass
 class System:

@@ -335,7 +335,9 @@ class DeploymentActions(QObject):
         from ereg_desktop.services.deploy.reattach_policy import Followed, jobs_to_follow
 
         guard = self.ctx.write_guard
-        followed = [Followed(d.job_id, d.running, d.down_since) for d in self.dialogs if d.job_id]
+        followed = [
+            Followed(d.job_id, d.running, d.deploy_run.down_since) for d in self.dialogs if d.job_id
+        ]
         for follow in jobs_to_follow(refs, jobs, followed,
                                      lambda r: guard.running(r.server.id, r.app) is not None):  # fmt: skip
             self._follow(follow)

@@ -6,15 +6,16 @@ platform and style; the state is also written out, so colour is never the only s
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QTextCursor
 from PySide6.QtWidgets import QHeaderView, QPlainTextEdit, QTreeWidget, QTreeWidgetItem, QWidget
 
+from ereg_desktop.presenters.deploy_progress import LOG_MAX_LINES, StepRecord
 from ereg_desktop.services.deploy.events import STEPS, Step, StepState
+from ereg_desktop.services.durations import seconds_text
 
-LOG_MAX_LINES = 5000  # per step kept in memory and in the view
 _COLOURS = {
     StepState.PENDING: ("#9e9e9e", ""),
     StepState.RUNNING: ("#1e88e5", "\u25b6"),
@@ -52,34 +53,27 @@ def state_icon(state: StepState, size: int = 16) -> QIcon:
     return QIcon(pix)
 
 
-def format_seconds(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    m, s = divmod(int(seconds), 60)
-    return f"{m}:{s:02d} min" if m < 60 else f"{m // 60}:{m % 60:02d}:{s:02d} h"
-
-
 class StepsList(QTreeWidget):
-    """One row per step: icon + state word, title, elapsed time (ticking while running)."""
+    """One row per step: icon + state word, title, elapsed time. It renders the presenter's
+    records (``records``, shared, never copied): :meth:`show_step` after a change, :meth:`tick`
+    for the running step's time."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, records: Mapping[Step, StepRecord], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.records = records
         self.setColumnCount(3)
         self.setHeaderLabels(["Step", "State", "Time"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
-        self.states: dict[Step, StepState] = {}
-        self.started: dict[Step, float] = {}  # monotonic start of a running step
-        self.seconds: dict[Step, float] = {}
         self.items: dict[Step, QTreeWidgetItem] = {}
+        self._shown: dict[Step, StepState] = {}
         for step in STEPS:
             item = QTreeWidgetItem([step.label, "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, str(step))
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.items[step] = item
             self.addTopLevelItem(item)
-            self.set_state(step, StepState.PENDING)
+            self.show_step(step)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -88,27 +82,27 @@ class StepsList(QTreeWidget):
         self.setColumnWidth(1, 110)
         self.setColumnWidth(2, 80)
 
-    def set_state(self, step: Step, state: StepState, seconds: float | None = None) -> None:
-        self.states[step] = state
-        item = self.items[step]
-        item.setIcon(1, state_icon(state))
-        item.setText(1, str(state))
-        if state == StepState.RUNNING:
-            self.started[step] = time.monotonic()
-        else:
-            self.started.pop(step, None)
-        if seconds is not None:
-            self.seconds[step] = seconds
-            item.setText(2, format_seconds(seconds))
-        bold = state == StepState.RUNNING
-        font = item.font(0)
-        font.setBold(bold)
-        item.setFont(0, font)
+    @property
+    def states(self) -> dict[Step, StepState]:
+        return {step: record.state for step, record in self.records.items()}
 
-    def tick(self) -> None:
-        now = time.monotonic()
-        for step, t0 in self.started.items():
-            self.items[step].setText(2, format_seconds(now - t0))
+    def show_step(self, step: Step, elapsed: float | None = None) -> None:
+        record = self.records[step]
+        item = self.items[step]
+        if self._shown.get(step) != record.state:  # drawing the icon is the costly part
+            self._shown[step] = record.state
+            item.setIcon(1, state_icon(record.state))
+            item.setText(1, str(record.state))
+            font = item.font(0)
+            font.setBold(record.state == StepState.RUNNING)
+            item.setFont(0, font)
+        shown = elapsed if elapsed is not None else record.seconds
+        item.setText(2, "" if shown is None else seconds_text(shown))
+
+    def tick(self, elapsed: Mapping[Step, float]) -> None:
+        """The running steps' times (seconds so far, by step)."""
+        for step, seconds in elapsed.items():
+            self.items[step].setText(2, seconds_text(seconds))
 
     def step_at(self, item: QTreeWidgetItem | None) -> Step | None:
         if item is None:

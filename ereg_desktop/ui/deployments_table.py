@@ -19,6 +19,35 @@ HEADERS = ("Environment", "Server", "App (pm2 name)", "URL", "Track", "Track typ
 _COMBO_FIELDS = {"environment", "server", "track_type"}
 
 
+def field_value(d: Deployment, field: str) -> str:
+    values = {
+        "environment": d.environment,
+        "server": d.server,
+        "app": d.app,
+        "url": d.url,
+        "track": d.track,
+        "track_type": d.track_type,
+    }
+    return values[field]
+
+
+def set_field(d: Deployment, field: str, value: str) -> None:
+    if field == "environment":
+        d.environment = value
+    elif field == "server":
+        d.server = value
+    elif field == "app":
+        d.app = value
+    elif field == "url":
+        d.url = value
+    elif field == "track":
+        d.track = value
+    elif field == "track_type":
+        d.track_type = value
+    else:
+        raise KeyError(f"a deployment has no field {field!r}")
+
+
 class DeploymentsTable(QTableWidget):
     """Each cell is an editor bound to one field of one :class:`Deployment` of the system."""
 
@@ -74,7 +103,7 @@ class DeploymentsTable(QTableWidget):
         row = self.rowCount()
         self.insertRow(row)
         for column, field in enumerate(FIELDS):
-            value = str(getattr(d, field))
+            value = field_value(d, field)
             if field in _COMBO_FIELDS:
                 choices = {"environment": ENVIRONMENTS, "track_type": TRACK_TYPES}.get(
                     field, self._server_ids
@@ -112,5 +141,5 @@ class DeploymentsTable(QTableWidget):
         return False
 
     def _set(self, d: Deployment, field: str, value: str) -> None:
-        setattr(d, field, value)
+        set_field(d, field, value)
         self.edited.emit()

@@ -41,8 +41,8 @@ from ereg_desktop.services.deploy.audit import (
     ServerAudit,
     merge_records,
 )
+from ereg_desktop.services.durations import seconds_text
 from ereg_desktop.store.history import History
-from ereg_desktop.ui.deploy_steps_view import format_seconds
 from ereg_desktop.ui.tasks import POLL, LatestRequest, run_task
 
 COLUMNS = ("When", "App", "Operator", "Action", "Outcome", "App after", "Downtime", "Commits",
@@ -93,7 +93,7 @@ def cells(record: dict[str, Any], with_source: bool = False) -> tuple[str, ...]:
         str(record.get("kind", "")),
         str(record.get("result", "")),
         str(record.get("app_state", "")),
-        format_seconds(float(downtime)) if isinstance(downtime, int | float) else "",
+        seconds_text(float(downtime)) if isinstance(downtime, int | float) else "",
         commits,
         reason,
     )

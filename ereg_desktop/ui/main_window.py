@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
             self._deployment.status_applied(status)
 
     def as_widget(self) -> QWidget:
+        """The window as the parent of the dialogs and actions others build (``WindowApi``)."""
         return self
 
     def set_server_state(self, server_id: str, text: str, detail: str = "") -> None:

@@ -11,19 +11,22 @@ import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QColor, QFont
 
+from ereg_desktop.services.durations import age_text, uptime_text
 from ereg_desktop.services.status import CONNECTED, MISSING, AppStatus, ServerStatus
 from ereg_desktop.store.inventory import DeploymentRef, Inventory
-from ereg_desktop.ui.status_text import age_text, cpu_text, duration_text, memory_text
+from ereg_desktop.ui.status_text import cpu_text, memory_text
 
 COLUMNS = ("System", "App", "Owner", "URL", "Status", "PID", "Restarts", "Uptime", "Memory", "CPU")
 SYSTEM, APP, OWNER, URL, STATUS, PID, RESTARTS, UPTIME, MEMORY, CPU = range(len(COLUMNS))
@@ -97,7 +100,7 @@ class ProcessRow:
             status,
             "" if p.pid is None else str(p.pid),
             str(p.restarts),
-            "" if p.uptime_s is None else duration_text(self._uptime(p.uptime_s, now)),
+            "" if p.uptime_s is None else uptime_text(self._uptime(p.uptime_s, now)),
             # pm2 reports 0 for a process that is not running: show nothing rather than "0 MiB"
             memory_text(p.memory_bytes) if p.pid is not None else "",
             cpu_text(p.cpu_percent) if p.pid is not None else "",
@@ -116,7 +119,10 @@ class SystemsModel(QAbstractItemModel):
     """Internal id 0 marks a category row; ``category + 1`` marks a row under that category."""
 
     def __init__(
-        self, inventory: Inventory, clock: Callable[[], float] = time.time, parent=None
+        self,
+        inventory: Inventory,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
@@ -138,7 +144,7 @@ class SystemsModel(QAbstractItemModel):
         self._rows = [[] for _ in CATEGORIES]
         inv = self._inventory
         for ref in inv.deployments():
-            category = PRODUCTION if ref.deployment.environment == "production" else DEVELOPMENT
+            category = PRODUCTION if ref.deployment.production else DEVELOPMENT
             row = ProcessRow(
                 ref.server.id,
                 ref.app,
@@ -233,7 +239,14 @@ class SystemsModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
-    def parent(self, index: Index = QModelIndex()):
+    @overload
+    def parent(self) -> QObject | None: ...
+    @overload
+    def parent(self, index: Index, /) -> QModelIndex: ...
+    def parent(self, index: Index | None = None) -> QObject | QModelIndex | None:
+        """The model's QObject parent without an index (as for any QObject), else the row's."""
+        if index is None:
+            return super().parent()
         if not index.isValid() or index.internalId() == 0:
             return QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, 0)
@@ -248,7 +261,7 @@ class SystemsModel(QAbstractItemModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -264,7 +277,7 @@ class SystemsModel(QAbstractItemModel):
             return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         row = self.row_at(index)
@@ -289,7 +302,7 @@ class SystemsModel(QAbstractItemModel):
             self._bold_font.setBold(True)
         return self._bold_font
 
-    def _category_data(self, index: Index, role: int):
+    def _category_data(self, index: Index, role: int) -> object:
         if index.column() != 0:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -361,7 +374,7 @@ class SystemsModel(QAbstractItemModel):
 class SystemsFilter(QSortFilterProxyModel):
     """The filter box: case-insensitive match on system, app, owner or URL, keeping the groups."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setRecursiveFilteringEnabled(True)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)

@@ -24,10 +24,11 @@ from test_status_support import (
 )
 
 from ereg_desktop.context import AppContext
+from ereg_desktop.presenters.server_state import NO_KEY_TEXT
 from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE
 from ereg_desktop.store.secrets import SecretStore
-from ereg_desktop.ui.live_status import NO_KEY_TEXT, LiveStatus
+from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
 from ereg_desktop.ui.systems_model import DEVELOPMENT, OTHER, PRODUCTION
 from ereg_desktop.ui.tasks import wait_for_workers

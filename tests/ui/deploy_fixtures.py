@@ -42,6 +42,7 @@ class ScriptedRun:
         self.cancelled: list[str] = []
         self.again = again
         self.mode = "cancel"
+        self.down_since: float | None = None
 
     def run(self, on_event: EventSink | None = None) -> DeployResult:
         assert on_event is not None

@@ -8,11 +8,12 @@ import threading
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
+from ereg_desktop.presenters.server_state import NO_KEY_TEXT
 from ereg_desktop.remote.errors import ChangedHostKey, UnknownHostKey, Unreachable
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, AppStatus, ServerStatus
 from ereg_desktop.store.settings import load_settings
 from ereg_desktop.ui.app import AfterFirstPaint
-from ereg_desktop.ui.live_status import NO_KEY_TEXT, LiveStatus, find_crashes
+from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.systems_model import PID, PRODUCTION, RESTARTS, STATUS
 from ereg_desktop.ui.tasks import wait_for_workers
 
@@ -211,15 +212,6 @@ def test_a_crash_between_two_polls_is_announced(qtbot, window, live, poller):
     message = window.statusBar().currentMessage()
     assert "gt on unctad crashed: restarted (restarts 1 \u2192 2)" in message
     assert "els on unctad crashed: errored" in message
-
-
-def test_find_crashes_ignores_new_apps_and_unreachable():
-    before = connected(online("gt", restarts=1))
-    assert find_crashes(None, before) == []
-    assert (
-        find_crashes(before, connected(online("gt", restarts=1), online("new", restarts=9))) == []
-    )
-    assert find_crashes(before, unreachable()) == []
 
 
 def test_unknown_host_key_pauses_polls_until_trusted(qtbot, window, live, poller):

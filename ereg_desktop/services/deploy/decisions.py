@@ -54,7 +54,7 @@ class ReasonNeeded(Question):
 
 @dataclass(frozen=True)
 class AcknowledgeWarnings(Question):
-    """"These warnings are acknowledged": ``value`` True goes on, anything else stops."""
+    """The operator acknowledges these warnings: ``value`` True goes on, anything else stops."""
 
     kind: ClassVar[str] = "acknowledge"
     warnings: tuple[str, ...] = ()

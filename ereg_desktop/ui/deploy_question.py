@@ -1,0 +1,112 @@
+"""The question the update asks mid-run, inline in its dialog: the text, what it is about, a text
+box when it takes a reason, one button per answer. It only renders a
+:class:`~ereg_desktop.presenters.deploy_questions.Prompt` and says which answer was chosen."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ereg_desktop.presenters.deploy_questions import Choice, Prompt
+from ereg_desktop.services.deploy.decisions import AnswerValue
+
+
+class QuestionPanel(QFrame):
+    answered = Signal(str, object)  # question id, the answer's value
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deployQuestion")
+        self.setStyleSheet(
+            "#deployQuestion { background: #e3f2fd; border: 1px solid #64b5f6; border-radius: 3px; }"
+        )
+        self.prompt: Prompt | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = QLabel()
+        self.text = QLabel()
+        self.items = QLabel()
+        self.deadline = QLabel()
+        self.deadline.setStyleSheet("color: #555;")
+        for label in (self.text, self.items):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.text.setOpenExternalLinks(True)
+        self.reason = QLineEdit()
+        self.reason.textChanged.connect(self._text_changed)
+        self.reason.returnPressed.connect(self._return_pressed)
+        self.buttons = QHBoxLayout()
+        self.buttons.addWidget(self.deadline, 1)
+        for widget in (self.title, self.text, self.items, self.reason):
+            layout.addWidget(widget)
+        layout.addLayout(self.buttons)
+        self._choices: list[tuple[QPushButton, Choice]] = []
+        self.hide()
+
+    def show_prompt(self, prompt: Prompt | None) -> None:
+        """Show ``prompt`` (None: no question open, the panel hides)."""
+        if prompt == self.prompt:
+            return
+        self.prompt = prompt
+        for button, _choice in self._choices:
+            self.buttons.removeWidget(button)
+            button.deleteLater()
+        self._choices = []
+        if prompt is None:
+            self.hide()
+            return
+        self.title.setText(f"<b>{html.escape(prompt.title)}</b>")
+        text = html.escape(prompt.text)
+        if prompt.link:
+            link = html.escape(prompt.link)
+            text += f'<br><a href="{link}">{link}</a>'
+        self.text.setText(text)
+        items = "".join(f"<li>{html.escape(i)}</li>" for i in prompt.items)
+        self.items.setText(f"<ul>{items}</ul>" if items else "")
+        self.items.setVisible(bool(items))
+        self.reason.clear()
+        self.reason.setPlaceholderText(prompt.text_box)
+        self.reason.setVisible(bool(prompt.text_box))
+        self.deadline.setText(prompt.deadline)
+        for choice in prompt.choices:
+            button = QPushButton(choice.label)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, c=choice: self._chosen(c))
+            self.buttons.addWidget(button)
+            self._choices.append((button, choice))
+        self._text_changed(self.reason.text())
+        self.show()
+        if prompt.text_box:
+            self.reason.setFocus()
+
+    def button(self, label: str) -> QPushButton:
+        """The button of the answer called ``label`` (tests and keyboard focus)."""
+        return next(b for b, c in self._choices if c.label == label)
+
+    def _text_changed(self, text: str) -> None:
+        for button, choice in self._choices:
+            if choice.takes_text:
+                button.setEnabled(bool(text.strip()))
+
+    def _return_pressed(self) -> None:
+        for button, choice in self._choices:
+            if choice.takes_text and button.isEnabled():
+                button.click()
+
+    def _chosen(self, choice: Choice) -> None:
+        if self.prompt is None:
+            return
+        value: AnswerValue = self.reason.text().strip() if choice.takes_text else choice.value
+        for button, _choice in self._choices:
+            button.setEnabled(False)  # one answer; the panel goes when the run settles it
+        self.answered.emit(self.prompt.question_id, value)
