@@ -86,8 +86,8 @@ def setup_seconds(sandbox: Sandbox) -> Iterator[None]:
         sandbox.write_user_file(marker, before)
 
 
-def connected(live: LiveStatus, server_id: str) -> bool:
-    return live.state_text(server_id)[0].startswith("connected")
+def connected(window: MainWindow, server_id: str) -> bool:
+    return window._server_labels[server_id].text().startswith(f"{server_id}: connected")
 
 
 def test_status_of_b_arrives_while_a_is_updated_and_c_waits_for_a_passphrase(
@@ -110,7 +110,7 @@ def test_status_of_b_arrives_while_a_is_updated_and_c_waits_for_a_passphrase(
     try:
         live.start()
         qtbot.waitUntil(lambda: len(prompts) == 1, timeout=20_000)  # C: nobody answers
-        qtbot.waitUntil(lambda: connected(live, A) and connected(live, B), timeout=20_000)
+        qtbot.waitUntil(lambda: connected(window, A) and connected(window, B), timeout=20_000)
         new = sandbox.push_commit(APP_NAME, {f"pools-{time.time_ns()}.txt": "z\n"}, "Pools")
         select(window, APP_NAME)
         actions.update_action.trigger()
