@@ -10,7 +10,8 @@ Tests inject a service through the constructor instead of letting it be built.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ereg_desktop.store.inventory import Inventory
 from ereg_desktop.store.inventory_file import InventoryFile, LoadedInventory
@@ -24,6 +25,31 @@ if TYPE_CHECKING:
     from ereg_desktop.services.monitor import Monitor
     from ereg_desktop.store.history import History
     from ereg_desktop.store.secrets import SecretStore
+
+T = TypeVar("T")
+
+
+class _Once(Generic[T]):
+    """One service's slot: built on first use, once, under the context's lock. Once built it is
+    read without the lock, so that a thread building another service (the keyring's store may
+    take seconds) never holds up the GUI thread asking for this one."""
+
+    def __init__(self, lock: threading.RLock, value: T | None) -> None:
+        self._lock = lock
+        self._value = value
+
+    def get(self, build: Callable[[], T]) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = build()
+                value = self._value
+        return value
+
+    @property
+    def built(self) -> T | None:
+        return self._value
 
 
 class AppContext:
@@ -45,12 +71,12 @@ class AppContext:
         self.loaded = loaded
         # Held while a service is built (reentrant: the monitor's builder builds the pool).
         self.lock = threading.RLock()
-        self._secrets = secrets
-        self._pool = pool
-        self._monitor = monitor
-        self._write_guard = write_guard
-        self._history = history
-        self._deploy_settings = deploy_settings
+        self._secrets = _Once(self.lock, secrets)
+        self._pool = _Once(self.lock, pool)
+        self._monitor = _Once(self.lock, monitor)
+        self._write_guard = _Once(self.lock, write_guard)
+        self._history = _Once(self.lock, history)
+        self._deploy_settings = _Once(self.lock, deploy_settings)
         self._ask_passphrase: PassphraseSource | None = None
 
     @property
@@ -89,77 +115,75 @@ class AppContext:
     @property
     def secrets(self) -> SecretStore:
         """The OS keyring's key store (its imports are slow: first use on a worker thread)."""
-        with self.lock:
-            if self._secrets is None:
-                from ereg_desktop.store.secrets import SecretStore
 
-                self._secrets = SecretStore.from_environment()
-            return self._secrets
+        def build() -> SecretStore:
+            from ereg_desktop.store.secrets import SecretStore
+
+            return SecretStore.from_environment()
+
+        return self._secrets.get(build)
 
     @property
     def pool(self) -> ConnectionPool:
         """The shared SSH connections: every status poll, action and deploy goes through it."""
-        with self.lock:
-            if self._pool is None:
-                self._pool = self._build_pool()
-            return self._pool
 
-    def _build_pool(self) -> ConnectionPool:
-        from ereg_desktop.remote.connection import ConnectionPool
-        from ereg_desktop.remote.hostkeys import KnownHosts
-        from ereg_desktop.services.keys import load_pkey
+        def build() -> ConnectionPool:
+            from ereg_desktop.remote.connection import ConnectionPool
+            from ereg_desktop.remote.hostkeys import KnownHosts
+            from ereg_desktop.services.keys import load_pkey
 
-        # the key store is reached on the connecting worker: building the pool stays cheap
-        return ConnectionPool(
-            KnownHosts(self.paths.known_hosts_file),
-            lambda server: load_pkey(self.secrets, server.id, self._passphrase),
-        )
+            # the key store is reached on the connecting worker: building the pool stays cheap
+            return ConnectionPool(
+                KnownHosts(self.paths.known_hosts_file),
+                lambda server: load_pkey(self.secrets, server.id, self._passphrase),
+            )
+
+        return self._pool.get(build)
 
     @property
     def pool_if_built(self) -> ConnectionPool | None:
         """The pool if something built it (to close it at exit without building one)."""
-        with self.lock:
-            return self._pool
+        return self._pool.built
 
     @property
     def monitor_if_built(self) -> Monitor | None:
         """The monitor if live status built it (a window without live status polls nothing)."""
-        with self.lock:
-            return self._monitor
+        return self._monitor.built
 
     @property
     def monitor(self) -> Monitor:
-        with self.lock:
-            if self._monitor is None:
-                from ereg_desktop.services.monitor import Monitor
+        def build() -> Monitor:
+            from ereg_desktop.services.monitor import Monitor
 
-                self._monitor = Monitor(self.pool)
-            return self._monitor
+            return Monitor(self.pool)
+
+        return self._monitor.get(build)
 
     @property
     def write_guard(self) -> WriteGuard:
         """At most one write per app in this process: shared by the window's every action."""
-        with self.lock:
-            if self._write_guard is None:
-                from ereg_desktop.services.deploy.actions import WriteGuard
 
-                self._write_guard = WriteGuard()
-            return self._write_guard
+        def build() -> WriteGuard:
+            from ereg_desktop.services.deploy.actions import WriteGuard
+
+            return WriteGuard()
+
+        return self._write_guard.get(build)
 
     @property
     def history(self) -> History:
-        with self.lock:
-            if self._history is None:
-                from ereg_desktop.store.history import History
+        def build() -> History:
+            from ereg_desktop.store.history import History
 
-                self._history = History(self.paths.history_db)
-            return self._history
+            return History(self.paths.history_db)
+
+        return self._history.get(build)
 
     @property
     def deploy_settings(self) -> DeploySettings:
-        with self.lock:
-            if self._deploy_settings is None:
-                from ereg_desktop.services.deploy.result import DeploySettings
+        def build() -> DeploySettings:
+            from ereg_desktop.services.deploy.result import DeploySettings
 
-                self._deploy_settings = DeploySettings()
-            return self._deploy_settings
+            return DeploySettings()
+
+        return self._deploy_settings.get(build)

@@ -96,3 +96,29 @@ def test_the_context_imports_no_ssh_crypto_or_keyring_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          check=True)  # fmt: skip
     assert out.stdout.strip() == "[]"
+
+
+def test_a_built_service_is_read_while_another_one_is_being_built(tmp_path: Path) -> None:
+    """The keyring's store may take seconds to build under the lock: the GUI thread asking for
+    the pool (built already) must not wait for it."""
+    ctx = make(tmp_path)
+    pool = ctx.pool
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build() -> None:
+        with ctx.lock:
+            building.set()
+            release.wait(30)
+
+    builder = threading.Thread(target=slow_build)
+    builder.start()
+    try:
+        assert building.wait(10)
+        got: list[object] = []
+        reader = threading.Thread(target=lambda: got.append(ctx.pool))
+        reader.start()
+        reader.join(5)
+        assert got == [pool]
+    finally:
+        release.set()
+        builder.join(10)
