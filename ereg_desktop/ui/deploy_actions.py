@@ -7,14 +7,13 @@ It also re-attaches to server jobs nobody has recorded yet, when a server (re)co
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractButton, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import DeploymentRef, Server
@@ -186,24 +185,10 @@ class DeploymentActions(QObject):
     # --- the stale lock ---------------------------------------------------------------------
 
     def offer_break_lock(self, ref: DeploymentRef, holder: LockOwner, why: str) -> None:
-        text = (
-            f"{html.escape(why)}<br><br>Break the lock held by <b>{html.escape(holder.operator)}"
-            f"</b> on {html.escape(holder.machine)} since {html.escape(holder.since)}"
-            + (f" (server job {html.escape(holder.job)}, no longer running)" if holder.job else "")
-            + "? Only do this when you are sure nobody is deploying "
-            f"{html.escape(ref.app)}: the lock is what stops two updates at once."
-        )
-        box = QMessageBox(QMessageBox.Icon.Warning, f"Break the lock on {ref.app}?", text,
-                          parent=self.window.as_widget())  # fmt: skip
-        go = box.addButton("Break the lock", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        from ereg_desktop.ui.lock_break import break_lock_box
 
-        def clicked(button: QAbstractButton) -> None:
-            if button is go:
-                self.break_lock(ref, holder)
-
-        box.buttonClicked.connect(clicked)
+        box = break_lock_box(self.window.as_widget(), ref, holder, why,
+                             lambda: self.break_lock(ref, holder))  # fmt: skip
         self.pending = box
         box.open()
 
