@@ -15,8 +15,7 @@ from ereg_desktop.commands._deploy_common import (
 )
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_FAILED, EXIT_OK
-from ereg_desktop.services.deploy.actions import WriteGuard, prepare, run_action
-from ereg_desktop.store.history import History
+from ereg_desktop.services.deploy.actions import prepare, run_action
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +37,9 @@ def run(verb: str, args: argparse.Namespace, paths: Any) -> int:
             ref,
             verb,
             shell,
-            guard=WriteGuard(),
+            guard=ctx.write_guard,
             operator=ctx.inventory.operator.name,
-            history=History(paths.history_db),
+            history=ctx.history,
         )
     finally:
         pool.close()

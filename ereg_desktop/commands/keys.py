@@ -13,7 +13,6 @@ from ereg_desktop.errors import BadInputError
 from ereg_desktop.services import keys
 from ereg_desktop.store.inventory import Inventory, Server
 from ereg_desktop.store.paths import AppPaths
-from ereg_desktop.store.secrets import SecretStore
 
 PASSPHRASE_ENV = "EREG_KEY_PASSPHRASE"
 
@@ -59,9 +58,10 @@ def ask_passphrase(server_id: str) -> str | None:
 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:
-    inv = AppContext.for_cli(paths).inventory
+    ctx = AppContext.for_cli(paths)
+    inv = ctx.inventory
     server = pick_server(inv, args.server)
-    store = SecretStore.from_environment()
+    store = ctx.secrets
     comment = keys.key_comment(inv.operator.name or getpass.getuser())
     if args.keys_command == "import":
         if keys.has_key(store, server.id) and not args.replace:

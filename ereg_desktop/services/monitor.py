@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
-from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EregError
 from ereg_desktop.remote.connection import ConnectionPool
-from ereg_desktop.remote.hostkeys import KnownHosts
-from ereg_desktop.services.keys import PassphraseSource, load_pkey
+from ereg_desktop.services.keys import PassphraseSource
 from ereg_desktop.services.pm2_parse import Pm2OutputError
 from ereg_desktop.services.pm2_read import JLIST_TEXT, parse_reading
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, ServerStatus
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.store.secrets import SecretStore
 
 POLL_TIMEOUT = 20.0
 
@@ -70,27 +68,20 @@ class Monitor:
         )
 
 
-def attach(ctx: AppContext, ask_passphrase: PassphraseSource | None = None) -> Monitor:
-    """Build the secret store, connection pool and monitor once and hang them on ``ctx.services``
-    (``"secrets"``, ``"pool"``, ``"monitor"``). ``ask_passphrase`` runs on the connecting (worker)
-    thread: a GUI must marshal it to the GUI thread itself; it may also be registered beforehand
-    as ``ctx.services["ask_passphrase"]``, so whichever caller comes first builds the same pool."""
-    with ctx.lock:
-        existing = ctx.services.get("monitor")
-        if isinstance(existing, Monitor):
-            return existing
-        return _build(ctx, ask_passphrase or ctx.services.get("ask_passphrase"))
+class Wiring(Protocol):
+    """What :func:`attach` needs of :class:`ereg_desktop.context.AppContext` (a Protocol: the
+    context imports this module when it builds the monitor, not the other way round)."""
+
+    def set_passphrase_source(self, ask: PassphraseSource | None) -> None: ...
+
+    @property
+    def monitor(self) -> Monitor: ...
 
 
-def _build(ctx: AppContext, ask_passphrase: PassphraseSource | None) -> Monitor:
-    store = ctx.services.get("secrets")
-    if not isinstance(store, SecretStore):
-        store = ctx.services["secrets"] = SecretStore.from_environment()
-    secrets: SecretStore = store
-    pool = ConnectionPool(
-        KnownHosts(ctx.paths.known_hosts_file),
-        lambda server: load_pkey(secrets, server.id, ask_passphrase),
-    )
-    ctx.services["pool"] = pool
-    monitor = ctx.services["monitor"] = Monitor(pool)
-    return monitor
+def attach(ctx: Wiring, ask_passphrase: PassphraseSource | None = None) -> Monitor:
+    """The context's monitor (and so its secret store and connection pool), built once.
+    ``ask_passphrase`` (when given) becomes the context's passphrase source: it runs on the
+    connecting (worker) thread, so a GUI must marshal it to the GUI thread itself."""
+    if ask_passphrase is not None:
+        ctx.set_passphrase_source(ask_passphrase)
+    return ctx.monitor

@@ -6,14 +6,18 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.paths import AppPaths
 from ereg_desktop.ui.main_window import MainWindow
+from ereg_desktop.ui.tasks import wait_for_workers
+
+if TYPE_CHECKING:
+    from ereg_desktop.ui.live_status import LiveStatus
 
 # Set by tests/bench/bench_startup.py: print the time of the first paint, then quit.
 EXIT_AFTER_FIRST_PAINT = "EREG_DESKTOP_EXIT_AFTER_FIRST_PAINT"
@@ -76,7 +80,7 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     window = MainWindow(ctx)
     # Live status is built after the first paint and polls on workers: its module, paramiko and
     # keyring all load off the start-up path.
-    live: list[Any] = []
+    live: list[LiveStatus] = []
 
     def start_live_status() -> None:
         window.deployment  # noqa: B018  (its actions work from now on)
@@ -96,6 +100,7 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     finally:
         for controller in live:
             controller.shutdown()
-        QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)
-        for controller in live:
-            controller.close_connections()
+        wait_for_workers(TASKS_GRACE_MS)  # what is still running then is abandoned
+        pool = ctx.pool_if_built  # live status's and the actions' connections: one pool
+        if pool is not None:
+            pool.close()

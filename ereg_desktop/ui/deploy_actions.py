@@ -7,29 +7,30 @@ It also re-attaches to server jobs nobody has recorded yet, when a server (re)co
 
 from __future__ import annotations
 
-import html
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import DeploymentRef, Server
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import LONG, POLL, run_task
+from ereg_desktop.ui.window_api import WindowApi
 
 if TYPE_CHECKING:
-    from ereg_desktop.remote.command import Result
-    from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard
+    from ereg_desktop.services.deploy.actions import ActionResult
     from ereg_desktop.services.deploy.audit import ServerAudit
+    from ereg_desktop.services.deploy.connect import ServerShell
     from ereg_desktop.services.deploy.jobs import JobListing
     from ereg_desktop.services.deploy.lock import LockOwner
     from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
-    from ereg_desktop.services.deploy.workflow import DeployResult, DeploySettings
+    from ereg_desktop.services.deploy.reattach_policy import Follow
+    from ereg_desktop.services.deploy.workflow import DeployResult
     from ereg_desktop.services.status import ServerStatus
-    from ereg_desktop.ui.deploy_dialog import DeployDialog
+    from ereg_desktop.ui.deploy_dialog import DeployDialog, RunLike
     from ereg_desktop.ui.history_view import HistoryView
     from ereg_desktop.ui.notify import Notifier
 
@@ -37,53 +38,32 @@ VERBS = ("restart", "stop", "start")
 log = logging.getLogger(__name__)
 
 
-class PooledShell:
-    """A :class:`~ereg_desktop.services.deploy.steps.Shell` on the shared connection pool,
-    which is built on first use (on the worker thread that first runs a command) when live status
-    has not built it yet."""
-
-    def __init__(self, ctx: AppContext, server: Server) -> None:
-        self.ctx = ctx
-        self.server = server
-
-    def run(self, argv: Sequence[str], *, timeout: float) -> Result:
-        return pool_of(self.ctx).run(self.server, argv, timeout)
-
-
-def pool_of(ctx: AppContext) -> Any:
-    pool = ctx.services.get("pool")
-    if pool is not None:
-        return pool
-    from ereg_desktop.services.monitor import attach
-
-    attach(ctx)  # under ctx.lock: the same pool live status builds, whoever comes first
-    return ctx.services["pool"]
-
-
 class DeploymentActions(QObject):
     """Owns the Deployment actions of ``window`` (a MainWindow) and the dialogs they open."""
 
-    def __init__(self, window: QMainWindow, ctx: AppContext) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi, ctx: AppContext) -> None:
+        super().__init__(window.as_widget())
+        from ereg_desktop.services.deploy.reattach_policy import Reconnects
+
         self.window = window
         self.ctx = ctx
-        self.dialogs: list[DeployDialog] = []
+        self.dialogs: list[DeployDialog] = []  # open, or hidden while their run goes on
         self.history_view: HistoryView | None = None
         self.pending: QObject | None = None  # the open confirmation/prompt/message (tests)
         self.last_action: ActionResult | BaseException | None = None
-        self._server_connected: dict[str, bool] = {}
+        self.reconnects = Reconnects()
         self._notifier: Notifier | None = None
         # The actions live in the window (its menu and toolbar are complete at the first paint);
         # this object, built after it, gives them their behaviour.
-        self.restart_action: QAction = window.restart_action  # type: ignore[attr-defined]
-        self.stop_action: QAction = window.stop_action  # type: ignore[attr-defined]
-        self.start_action: QAction = window.start_action  # type: ignore[attr-defined]
-        self.update_action: QAction = window.update_action  # type: ignore[attr-defined]
-        self.history_action: QAction = window.history_action  # type: ignore[attr-defined]
+        self.restart_action: QAction = window.restart_action
+        self.stop_action: QAction = window.stop_action
+        self.start_action: QAction = window.start_action
+        self.update_action: QAction = window.update_action
+        self.history_action: QAction = window.history_action
         self.restart_action.triggered.connect(lambda: self.confirm_action("restart"))
         self.stop_action.triggered.connect(lambda: self.confirm_action("stop"))
         self.start_action.triggered.connect(lambda: self.confirm_action("start"))
-        self.update_action.triggered.connect(self.update_selected)
+        self.update_action.triggered.connect(lambda: self.update_selected())
         self.history_action.triggered.connect(self.show_history)
         self.history_action.setEnabled(True)
         self.selection_changed(None)
@@ -91,47 +71,38 @@ class DeploymentActions(QObject):
     # --- services ---------------------------------------------------------------------------
 
     @property
-    def guard(self) -> WriteGuard:
-        from ereg_desktop.services.deploy.actions import WriteGuard
-
-        guard = self.ctx.services.get("write_guard")
-        if guard is None:
-            guard = self.ctx.services["write_guard"] = WriteGuard()
-        return guard
-
-    @property
     def notifier(self) -> Notifier:
+        """Tells the operator an app was left down while the window is not in front (Qt: it
+        lives here, not in the context). Tests set their own."""
         if self._notifier is None:
-            found = self.ctx.services.get("notifier")
-            if found is None:
-                from ereg_desktop.ui.notify import DesktopNotifier
+            from ereg_desktop.ui.notify import DesktopNotifier
 
-                found = DesktopNotifier(self.window)
-            self._notifier = found
+            self._notifier = DesktopNotifier(self.window.as_widget())
         return self._notifier
 
-    def settings(self) -> DeploySettings | None:
-        return self.ctx.services.get("deploy_settings")
-
-    def history(self) -> Any:
-        from ereg_desktop.store.history import History
-
-        return History(self.ctx.paths.history_db)
+    @notifier.setter
+    def notifier(self, notifier: Notifier) -> None:
+        self._notifier = notifier
 
     def operator(self) -> str:
         return self.ctx.inventory.operator.name
 
-    def shell(self, ref: DeploymentRef) -> PooledShell:
-        return PooledShell(self.ctx, ref.server)
+    def shell(self, server: Server) -> ServerShell:
+        """A shell on the context's pool, the one live status polls with. Live status builds it
+        on a worker right after the first paint; an action asked before that builds it here
+        (its imports, once: the keyring is only reached by the connecting worker)."""
+        from ereg_desktop.services.deploy.connect import ServerShell
+
+        return ServerShell(self.ctx.pool, server)
 
     def selected_ref(self) -> DeploymentRef | None:
-        row = self.window.selected_row()  # type: ignore[attr-defined]
+        row = self.window.selected_row()
         return row.ref if row is not None else None
 
     # --- selection --------------------------------------------------------------------------
 
     def selection_changed(self, ref: DeploymentRef | None = None) -> None:
-        if ref is None and hasattr(self.window, "selected_row"):
+        if ref is None:
             ref = self.selected_ref()
         for a in (self.restart_action, self.stop_action, self.start_action, self.update_action):
             a.setEnabled(ref is not None)
@@ -156,7 +127,7 @@ class DeploymentActions(QObject):
         ref = ref or self.selected_ref()
         if ref is None:
             return
-        dialog = ActionConfirm(ref, verb, self.window)
+        dialog = ActionConfirm(ref, verb, self.window.as_widget())
         dialog.accepted.connect(lambda: self.run_action(ref, verb))
         dialog.finished.connect(dialog.deleteLater)
         self.pending = dialog
@@ -165,17 +136,14 @@ class DeploymentActions(QObject):
     def run_action(self, ref: DeploymentRef, verb: str) -> None:
         from ereg_desktop.services.deploy.actions import run_action
 
-        shell, guard, history, operator = (
-            self.shell(ref),
-            self.guard,
-            self.history(),
-            self.operator(),
-        )
+        shell, ctx, operator = self.shell(ref.server), self.ctx, self.operator()
         self._status(f"{ref.app}: {verb} running\u2026")
-        run_task(
+        run_task(  # a restart waits until the app is stable: up to a minute
             lambda _p: run_action(
-                ref, verb, shell, guard=guard, operator=operator, history=history
-            ),
+                ref, verb, shell, guard=ctx.write_guard, operator=operator, history=ctx.history
+            ),  # fmt: skip
+            kind=LONG,
+            receiver=self,
             on_result=lambda r: self._action_done(ref, r),
             on_error=lambda e: self._action_failed(ref, verb, e),
         )
@@ -205,41 +173,33 @@ class DeploymentActions(QObject):
         self._message(QMessageBox.Icon.Warning, title, str(error))
 
     def refresh_status(self, ref: DeploymentRef) -> None:
-        refresh = getattr(self.window, "refresh_status", None)
-        if callable(refresh):
-            refresh()
+        """Poll the server of ``ref`` now, if live status has built the monitor (no window
+        without live status builds one just for this)."""
+        monitor = self.ctx.monitor_if_built
+        if monitor is None:
             return
-        monitor = self.ctx.services.get("monitor")
-        apply = getattr(self.window, "apply_status", None)
-        if monitor is None or apply is None:
-            return
-        run_task(lambda _p: monitor.poll(ref.server), on_result=apply, on_error=lambda e: None)
+        server = ref.server
+        run_task(lambda _p: monitor.poll(server), kind=POLL, receiver=self,
+                 on_result=self.window.apply_status, on_error=lambda _e: None)  # fmt: skip
 
     # --- the stale lock ---------------------------------------------------------------------
 
     def offer_break_lock(self, ref: DeploymentRef, holder: LockOwner, why: str) -> None:
-        text = (
-            f"{html.escape(why)}<br><br>Break the lock held by <b>{html.escape(holder.operator)}"
-            f"</b> on {html.escape(holder.machine)} since {html.escape(holder.since)}"
-            + (f" (server job {html.escape(holder.job)}, no longer running)" if holder.job else "")
-            + "? Only do this when you are sure nobody is deploying "
-            f"{html.escape(ref.app)}: the lock is what stops two updates at once."
-        )
-        box = QMessageBox(QMessageBox.Icon.Warning, f"Break the lock on {ref.app}?", text,
-                          parent=self.window)  # fmt: skip
-        go = box.addButton("Break the lock", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda b: self.break_lock(ref, holder) if b is go else None)
+        from ereg_desktop.ui.lock_break import break_lock_box
+
+        box = break_lock_box(self.window.as_widget(), ref, holder, why,
+                             lambda: self.break_lock(ref, holder))  # fmt: skip
         self.pending = box
         box.open()
 
     def break_lock(self, ref: DeploymentRef, holder: LockOwner) -> None:
         from ereg_desktop.services.deploy.lock import ServerLock
 
-        lock = ServerLock(self.shell(ref), ref.app)
+        lock = ServerLock(self.shell(ref.server), ref.app)
         run_task(
             lambda _p: lock.break_stale(holder),
+            kind=POLL,
+            receiver=self,
             on_result=lambda ok: self._status(
                 f"Lock on {ref.app} broken"
                 if ok
@@ -264,7 +224,7 @@ class DeploymentActions(QObject):
                           refusal.message)  # fmt: skip
             return
         notes = concerns(ref, self.operator())
-        dialog = ActionConfirm(ref, "update", self.window)
+        dialog = ActionConfirm(ref, "update", self.window.as_widget())
         dialog.accepted.connect(lambda: self._ask_reasons(ref, list(notes), {}))
         dialog.finished.connect(dialog.deleteLater)
         self.pending = dialog
@@ -279,7 +239,7 @@ class DeploymentActions(QObject):
             self.start_update(ref, reasons)
             return
         note, rest = notes[0], notes[1:]
-        prompt = ReasonPrompt(note, ref.app, self.window)
+        prompt = ReasonPrompt(note, ref.app, self.window.as_widget())
 
         def answered() -> None:
             self._ask_reasons(ref, rest, {**reasons, note.concern: prompt.reason()})
@@ -292,21 +252,16 @@ class DeploymentActions(QObject):
     def start_update(self, ref: DeploymentRef, reasons: dict[Concern, str]) -> DeployDialog:
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        run = DeployRun(
-            ref,
-            self.shell(ref),
-            operator=self.operator(),
-            guard=self.guard,
-            reasons=reasons,
-            history=self.history(),
-            settings=self.settings(),
-        )
+        ctx = self.ctx
+        run = DeployRun(ref, self.shell(ref.server), operator=self.operator(),
+                        guard=ctx.write_guard, reasons=reasons, history=ctx.history,
+                        settings=ctx.deploy_settings)  # fmt: skip
         return self._open_dialog(ref, run, reattached=False)
 
-    def _open_dialog(self, ref: DeploymentRef, run: Any, reattached: bool) -> DeployDialog:
+    def _open_dialog(self, ref: DeploymentRef, run: RunLike, reattached: bool) -> DeployDialog:
         from ereg_desktop.ui.deploy_dialog import DeployDialog
 
-        dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window,
+        dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window.as_widget(),
                               reattached=reattached)  # fmt: skip
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
@@ -320,7 +275,7 @@ class DeploymentActions(QObject):
 
     def _run_finished(self, ref: DeploymentRef, dialog: DeployDialog) -> None:
         self.refresh_status(ref)
-        if not dialog.isVisible():  # closed while it ran (detached): nothing more to show
+        if not dialog.isVisible():  # hidden while it ran (detached): nothing more to show
             self._dialog_closed(dialog)
 
     def _break_from_dialog(self, ref: DeploymentRef, result: DeployResult) -> None:
@@ -328,9 +283,9 @@ class DeploymentActions(QObject):
             self.offer_break_lock(ref, result.lock_holder, result.message)
 
     def _dialog_closed(self, dialog: DeployDialog) -> None:
-        # a dialog whose run or "Start it again" still works is kept until that ends: its
-        # callbacks must not reach a deleted widget
-        if not dialog.busy and dialog in self.dialogs:
+        # Gone at once, even while a task of it still works: that task's outcome is delivered to
+        # the dialog's own slots, which Qt drops with it (the run itself records its outcome)
+        if dialog in self.dialogs:
             self.dialogs.remove(dialog)
             dialog.deleteLater()
 
@@ -341,68 +296,64 @@ class DeploymentActions(QObject):
         for jobs nobody has recorded (started before this app closed, or while it was away)."""
         from ereg_desktop.services.status import CONNECTED
 
-        was = self._server_connected.get(status.server_id, False)
-        now = status.state == CONNECTED
-        self._server_connected[status.server_id] = now
-        if now and not was:
+        if self.reconnects.just_connected(status.server_id, status.state == CONNECTED):
             self.look_for_jobs(status.server_id)
 
     def look_for_jobs(self, server_id: str) -> None:
         from ereg_desktop.services.deploy.jobs import ServerJobs
+        from ereg_desktop.services.deploy.reattach_policy import unrecorded
 
         refs = [r for r in self.ctx.inventory.deployments() if r.server.id == server_id]
         if not refs:
             return
-        shell = self.shell(refs[0])
+        shell = self.shell(refs[0].server)
         apps = {r.app for r in refs}
         run_task(
-            lambda _p: [
-                j for j in ServerJobs(shell).listing() if j.record.app in apps and not j.audited
-            ],
+            lambda _p: unrecorded(ServerJobs(shell).listing(), apps),
+            kind=POLL,
+            receiver=self,
             on_result=lambda jobs: self._jobs_found(refs, jobs),
-            on_error=lambda e: None,  # the status poll reports the connection itself
+            on_error=lambda _e: None,  # the status poll reports the connection itself
         )
 
     def _jobs_found(self, refs: list[DeploymentRef], jobs: list[JobListing]) -> None:
+        from ereg_desktop.services.deploy.reattach_policy import Followed, jobs_to_follow
+
+        guard = self.ctx.write_guard
+        followed = [
+            Followed(d.job_id, d.running, d.deploy_run.down_since) for d in self.dialogs if d.job_id
+        ]
+        for follow in jobs_to_follow(refs, jobs, followed,
+                                     lambda r: guard.running(r.server.id, r.app) is not None):  # fmt: skip
+            self._follow(follow)
+
+    def _follow(self, follow: Follow) -> None:
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        following = {d.job_id for d in self.dialogs if d.job_id and d.running}
-        # a dialog whose run let go of the job (the connection stayed away too long) follows
-        # it again itself: the operator keeps the window they were watching
-        let_go = {d.job_id: d for d in self.dialogs if d.job_id and not d.running}
-        by_app = {r.app: r for r in refs}
-        for job in jobs:
-            ref = by_app.get(job.record.app)
-            if ref is None:
-                continue
-            if job.record.id in following or self.guard.running(ref.server.id, ref.app):
-                continue
-            waiting = let_go.get(job.record.id)
-            # the dialog that let go knows when the app went down (the job folder may not)
-            down_at = getattr(waiting.deploy_run, "down_since", None) if waiting else None
-            try:
-                run = DeployRun.reattach(
-                    ref, self.shell(ref), job, guard=self.guard, history=self.history(),
-                    settings=self.settings(), down_at=down_at,
-                )  # fmt: skip
-            except Exception:  # one job this version cannot follow must not stop the others
-                log.error("cannot follow server job %s of %s", job.record.id, ref.app,
-                          exc_info=True)  # fmt: skip
-                self._status(f"Server job {job.record.id} of {ref.app} cannot be followed "
-                             "by this version: see the log", 20_000)  # fmt: skip
-                continue
-            if waiting is not None:
-                self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
-                waiting.follow_again(run)
-                continue
-            who = job.record.context.operator or "someone"
-            self._status(
-                f"Following server job {job.record.id} of {ref.app} (started by {who}, "
-                f"{job.state.state}) to record its outcome",
-                20_000,
-            )
-            dialog = self._open_dialog(ref, run, reattached=True)
-            dialog.job_id = job.record.id
+        ref, job, ctx = follow.ref, follow.job, self.ctx
+        try:
+            run = DeployRun.reattach(
+                ref, self.shell(ref.server), job, guard=ctx.write_guard, history=ctx.history,
+                settings=ctx.deploy_settings, down_at=follow.down_at,
+            )  # fmt: skip
+        except Exception:  # one job this version cannot follow must not stop the others
+            log.error("cannot follow server job %s of %s", job.record.id, ref.app, exc_info=True)
+            self._status(f"Server job {job.record.id} of {ref.app} cannot be followed "
+                         "by this version: see the log", 20_000)  # fmt: skip
+            return
+        if follow.again:
+            waiting = next(d for d in self.dialogs if d.job_id == job.record.id)
+            self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
+            waiting.follow_again(run)
+            return
+        who = job.record.context.operator or "someone"
+        self._status(
+            f"Following server job {job.record.id} of {ref.app} (started by {who}, "
+            f"{job.state.state}) to record its outcome",
+            20_000,
+        )
+        dialog = self._open_dialog(ref, run, reattached=True)
+        dialog.job_id = job.record.id
 
     # --- history ----------------------------------------------------------------------------
 
@@ -411,9 +362,9 @@ class DeploymentActions(QObject):
 
         if self.history_view is None:
             self.history_view = HistoryView(
-                self.history(),
+                self.ctx.history,
                 lambda: r.app if (r := self.selected_ref()) else None,
-                self.window,
+                self.window.as_widget(),
                 servers=self.audit_readers,
             )
         self.history_view.show()
@@ -425,7 +376,7 @@ class DeploymentActions(QObject):
         from ereg_desktop.services.deploy.audit import read_server_audit
 
         def reader(server: Server) -> Callable[[str | None], ServerAudit]:
-            shell = PooledShell(self.ctx, server)
+            shell = self.shell(server)
             return lambda app: read_server_audit(shell, server.id, app)
 
         return [(s.id, reader(s)) for s in self.ctx.inventory.servers]
@@ -436,7 +387,7 @@ class DeploymentActions(QObject):
         self.window.statusBar().showMessage(text, ms)
 
     def _message(self, icon: QMessageBox.Icon, title: str, text: str, detail: str = "") -> None:
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window.as_widget())
         if detail:
             box.setDetailedText(detail)
         box.finished.connect(box.deleteLater)

@@ -40,7 +40,7 @@ from ereg_desktop.store.inventory import DeploymentRef
 from ereg_desktop.ui.deploy_question import QuestionPanel
 from ereg_desktop.ui.deploy_steps_pane import StepsPane
 from ereg_desktop.ui.notify import Notifier
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import LONG, run_task
 
 TICK_MS = 100
 _DOWN, _UP, _ENDED = "#c62828", "#2e7d32", "#444"
@@ -203,6 +203,8 @@ class DeployDialog(QDialog):
         run = self.deploy_run
         run_task(
             lambda progress: run.run(progress),
+            kind=LONG,
+            receiver=self,
             on_result=self._run_done,
             on_error=self._run_failed,
             on_progress=self.handle_event,
@@ -279,6 +281,8 @@ class DeployDialog(QDialog):
         run = self.deploy_run
         run_task(
             lambda progress: run.start_again(progress),
+            kind=LONG,
+            receiver=self,
             on_result=self._started_again_done,
             on_error=self._started_again_error,
             on_progress=self.handle_event,

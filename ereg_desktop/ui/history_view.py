@@ -43,7 +43,7 @@ from ereg_desktop.services.deploy.audit import (
 )
 from ereg_desktop.services.durations import seconds_text
 from ereg_desktop.store.history import History
-from ereg_desktop.ui.tasks import LatestRequest, run_task
+from ereg_desktop.ui.tasks import POLL, LatestRequest, run_task
 
 COLUMNS = ("When", "App", "Operator", "Action", "Outcome", "App after", "Downtime", "Commits",
            "Reason")  # fmt: skip
@@ -271,6 +271,8 @@ class HistoryView(QDialog):
         servers = list(self.servers()) if self.servers is not None else []
         run_task(
             lambda progress: read_all(history, servers, app, progress),
+            kind=POLL,  # it reads the servers' audit files
+            receiver=self,
             on_result=self._loaded,
             on_progress=self._loaded,
             on_error=lambda exc: self.status.setText(f"Could not read the history: {exc}"),

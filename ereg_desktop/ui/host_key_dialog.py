@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ereg_desktop.remote.errors import ChangedHostKey, HostKeyProblem, UnknownHostKey
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import POLL, run_task
 
 # Runs on a worker: pin the key the server offers if its fingerprint is the given one, else raise.
 PinKey = Callable[[str], object]
@@ -170,7 +170,13 @@ class HostKeyDialog(QDialog):
         self._set_enabled(False)
         self._say("Checking the key the server offers now\u2026", error=False)
         pin = self._pin
-        run_task(lambda _progress: pin(expected), on_result=self._pinned, on_error=self._failed)
+        run_task(
+            lambda _progress: pin(expected),
+            kind=POLL,
+            receiver=self,
+            on_result=self._pinned,
+            on_error=self._failed,
+        )
 
     def _pinned(self, _value: object) -> None:
         self._busy = False

@@ -230,6 +230,7 @@ class InventoryDialog(QDialog):
         inventory, target = copy.deepcopy(self.inventory), self.ctx.inventory_file
         self._save_task = run_task(
             lambda _progress: target.save(inventory),
+            receiver=self,
             on_result=self._saved,
             on_error=self._save_failed,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -33,8 +33,12 @@ from PySide6.QtWidgets import (
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import SHORT, run_task
 
+if TYPE_CHECKING:
+    from ereg_desktop.services.keys import StoredKey
+
+T = TypeVar("T")
 ChooseFile = Callable[[QWidget], str | None]
 Confirm = Callable[[QWidget, str], bool]
 
@@ -50,16 +54,6 @@ def choose_key_file(parent: QWidget) -> str | None:
 def confirm_replace(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(parent, "Replace the SSH key?", text)
     return answer == QMessageBox.StandardButton.Yes
-
-
-def secret_store(ctx: AppContext) -> Any:
-    """The context's SecretStore, built on first use (worker thread: keyring imports are slow)."""
-    from ereg_desktop.store.secrets import SecretStore
-
-    store = ctx.services.get("secrets")
-    if not isinstance(store, SecretStore):
-        store = ctx.services["secrets"] = SecretStore.from_environment()
-    return store
 
 
 class KeysDialog(QDialog):
@@ -162,14 +156,14 @@ class KeysDialog(QDialog):
 
         return key_comment(self.ctx.inventory.operator.name or getpass.getuser())
 
-    def _run(self, fn: Callable[[], Any], on_result: Callable[[Any], None]) -> None:
+    def _run(self, fn: Callable[[], T], on_result: Callable[[T], None]) -> None:
         server = self.server()
         if server is None:
             return
         self._set_busy(True)
         server_id = server.id
 
-        def done(value: Any) -> None:
+        def done(value: T) -> None:
             self._set_busy(False)
             if self.server_box.currentData() == server_id:
                 on_result(value)
@@ -179,7 +173,7 @@ class KeysDialog(QDialog):
             if self.server_box.currentData() == server_id:
                 self._say(str(error), error=True)
 
-        run_task(lambda _progress: fn(), on_result=done, on_error=failed)
+        run_task(lambda _progress: fn(), kind=SHORT, receiver=self, on_result=done, on_error=failed)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -228,7 +222,7 @@ class KeysDialog(QDialog):
             from ereg_desktop.services.keys import NoKeyStored, stored_public_line
 
             try:
-                return stored_public_line(secret_store(ctx), server_id)
+                return stored_public_line(ctx.secrets, server_id)
             except NoKeyStored:
                 return None
 
@@ -295,10 +289,10 @@ class KeysDialog(QDialog):
             return
         ctx, server_id, comment = self.ctx, server.id, self._comment()
 
-        def do_import() -> Any:
+        def do_import() -> StoredKey:
             from ereg_desktop.services.keys import import_key
 
-            return import_key(secret_store(ctx), server_id, path, passphrase, comment, remember)
+            return import_key(ctx.secrets, server_id, path, passphrase, comment, remember)
 
         self._run(do_import, self._stored)
 
@@ -322,14 +316,14 @@ class KeysDialog(QDialog):
         self._hide_passphrase()
         ctx, server_id, comment = self.ctx, server.id, self._comment()
 
-        def do_generate() -> Any:
+        def do_generate() -> StoredKey:
             from ereg_desktop.services.keys import generate_key
 
-            return generate_key(secret_store(ctx), server_id, comment)
+            return generate_key(ctx.secrets, server_id, comment)
 
         self._run(do_generate, self._stored)
 
-    def _stored(self, stored: Any) -> None:
+    def _stored(self, stored: StoredKey) -> None:
         self._hide_passphrase()
         self._import_path = None
         self._show_public(stored.public_line)

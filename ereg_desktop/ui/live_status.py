@@ -30,7 +30,7 @@ from ereg_desktop.store.settings import (
     save_settings,
 )
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
-from ereg_desktop.ui.tasks import run_task
+from ereg_desktop.ui.tasks import POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class LiveStatus(QObject):
         self.settings = Settings()  # the saved ones are read on the worker that builds the monitor
         self._settings_chosen = False  # the operator set the interval before they were read
         self.passphrase_prompt = PassphrasePrompt(window.as_widget())
-        ctx.services.setdefault("ask_passphrase", self.passphrase_prompt)
+        ctx.set_passphrase_source(self.passphrase_prompt)
         self._factory = poller_factory or self._build_monitor
         self.states = ServerStates(clock)
         self.monitor: Poller | None = None
@@ -139,7 +139,8 @@ class LiveStatus(QObject):
             poller = factory()
             return poller, _pool_of(poller), load_settings(settings_file)
 
-        run_task(build, on_result=self._monitor_built, on_error=self._monitor_not_built)
+        run_task(build, receiver=self, on_result=self._monitor_built,
+                 on_error=self._monitor_not_built)  # fmt: skip
 
     def _build_monitor(self) -> Poller:
         from ereg_desktop.services import monitor  # paramiko, cryptography, keyring: on a worker
@@ -222,6 +223,8 @@ class LiveStatus(QObject):
 
         run_task(
             work,
+            kind=POLL,
+            receiver=self,
             on_result=lambda status: self._polled(server, status),
             on_error=lambda error: self._poll_failed(server, error),
         )
@@ -348,6 +351,7 @@ class LiveStatus(QObject):
         path, settings = self.ctx.paths.settings_file, self.settings
         run_task(
             lambda _progress: save_settings(path, settings),
+            receiver=self,
             on_result=lambda _value: None,
             on_error=lambda exc: self.window.statusBar().showMessage(
                 f"The refresh interval could not be saved: {exc}", 8000

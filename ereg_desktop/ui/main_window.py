@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         inventory_file = self.ctx.inventory_file
         self._reload_task = run_task(
             lambda _progress: inventory_file.load_for_gui(),
+            receiver=self,
             on_result=self._inventory_loaded,
             on_error=lambda exc: self.statusBar().showMessage(f"Inventory not reloaded: {exc}"),
         )

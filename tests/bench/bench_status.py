@@ -80,7 +80,7 @@ def main() -> int:
 
 
 def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_config) -> dict:
-    from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ereg_desktop.context import AppContext
@@ -90,6 +90,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     from ereg_desktop.services.status import CONNECTED
     from ereg_desktop.ui.live_status import LiveStatus
     from ereg_desktop.ui.main_window import MainWindow
+    from ereg_desktop.ui.tasks import wait_for_workers
 
     # the raw reference: pm2's own list, without the server's clock a poll adds to it
     jlist_command = remote_command(["pm2", "jlist"])
@@ -99,7 +100,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     KnownHosts(paths.known_hosts_file).trust(server.host, server.port, fetch_host_key(server))
     ctx = AppContext.for_gui(paths)
     monitor = monitor_service.attach(ctx)
-    store_sandbox_key(ctx.services["secrets"], box)
+    store_sandbox_key(ctx.secrets, box)
     pool = monitor.pool
 
     openssh_known = tmp / "openssh_known_hosts"
@@ -183,7 +184,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
                 results[kind].append(timed(actions[kind]))
     heartbeat.stop()
     live.shutdown()
-    QThreadPool.globalInstance().waitForDone(30_000)
+    wait_for_workers(30_000)
     live.close_connections()
     window.close()
     app.processEvents()

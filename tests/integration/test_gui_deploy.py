@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from deploy_helpers import make_pool
-from PySide6.QtCore import QThreadPool
 from window_helpers import select
 
 from ereg_desktop.context import AppContext
@@ -20,9 +19,10 @@ from ereg_desktop.services.deploy.events import Step, StepState
 from ereg_desktop.services.deploy.workflow import AppState, DeploySettings, Outcome
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import Deployment, Inventory, Operator, Server, System
-from ereg_desktop.store.inventory_file import LoadedInventory
+from ereg_desktop.store.inventory_file import InventoryFile, LoadedInventory
 from ereg_desktop.store.paths import AppPaths
 from ereg_desktop.ui.main_window import MainWindow
+from ereg_desktop.ui.tasks import wait_for_workers
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from deploy_fixtures import FakeNotifier
@@ -39,7 +39,6 @@ SHOTS.mkdir(parents=True, exist_ok=True)
 @pytest.fixture
 def gui(qtbot, sandbox: Any, tmp_path: Path) -> Any:
     paths = AppPaths.resolve(config_dir=tmp_path / "config")
-    ctx = AppContext.for_gui(paths)
     server = Server("sandbox", sandbox.host, sandbox.port, sandbox.user)
     systems = [
         System(
@@ -49,17 +48,19 @@ def gui(qtbot, sandbox: Any, tmp_path: Path) -> Any:
         )  # fmt: skip
         for app, env in (("gt-dev", "development"), ("els", "production"))
     ]
-    ctx.loaded = LoadedInventory(Inventory(Operator("Tester"), [server], systems))
+    loaded = LoadedInventory(Inventory(Operator("Tester"), [server], systems))
     pool = make_pool(sandbox, tmp_path)
-    ctx.services.update(pool=pool, deploy_settings=FAST, notifier=FakeNotifier())
+    ctx = AppContext(paths, InventoryFile(paths.inventory_file), loaded, pool=pool,
+                     deploy_settings=FAST)  # fmt: skip
     window = MainWindow(ctx)
+    window.deployment.notifier = FakeNotifier()
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     yield window
     for d in list(window.deployment.dialogs):
         d.deploy_run.detach()
-    QThreadPool.globalInstance().waitForDone(30_000)
+    wait_for_workers(30_000)
     pool.close()
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 from sandbox import Sandbox
 from test_gui_status import Heartbeat
@@ -25,9 +24,11 @@ from window_helpers import select
 from ereg_desktop.context import AppContext
 from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
 from ereg_desktop.services.deploy.events import Step, StepState
+from ereg_desktop.services.deploy.reattach_policy import Reconnects
 from ereg_desktop.services.deploy.workflow import AppState, DeploySettings, Outcome
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import Deployment, Inventory, Operator, System
+from ereg_desktop.store.inventory_file import InventoryFile
 from ereg_desktop.store.inventory_toml import dump_inventory
 from ereg_desktop.store.paths import AppPaths
 from ereg_desktop.store.secrets import SecretStore
@@ -35,6 +36,7 @@ from ereg_desktop.ui.app import TASKS_GRACE_MS
 from ereg_desktop.ui.deploy_dialog import DeployDialog
 from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
+from ereg_desktop.ui.tasks import wait_for_workers
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
 from deploy_fixtures import FakeNotifier
@@ -90,7 +92,7 @@ class Win:
         self.closed = True
         self.window.close()
         self.live.shutdown()
-        QThreadPool.globalInstance().waitForDone(TASKS_GRACE_MS)
+        wait_for_workers(TASKS_GRACE_MS)
         self.live.close_connections()
 
 
@@ -102,9 +104,11 @@ def open_window(qtbot, sandbox: Sandbox, tmp_path: Path) -> Iterator[Any]:
     made: list[Win] = []
 
     def make(settings: DeploySettings = FAST) -> Win:
-        ctx = AppContext.for_gui(AppPaths.resolve(config_dir))
-        ctx.services.update(deploy_settings=settings, notifier=FakeNotifier())
+        paths = AppPaths.resolve(config_dir)
+        f = InventoryFile(paths.inventory_file)
+        ctx = AppContext(paths, f, f.load_for_gui(), deploy_settings=settings)
         window = MainWindow(ctx)
+        window.deployment.notifier = FakeNotifier()
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
@@ -227,10 +231,10 @@ def test_close_window_while_job_runs_then_a_new_window_reattaches(
     # another reconnect finds nothing more to follow
     follow.close_button.click()
     qtbot.waitUntil(lambda: not b.actions.dialogs, timeout=5000)
-    b.actions._server_connected.clear()
+    b.actions.reconnects = Reconnects()
     b.live.refresh(manual=True)
     qtbot.waitUntil(lambda: not b.live.in_flight(SERVER_ID), timeout=15_000)
-    QThreadPool.globalInstance().waitForDone(15_000)
+    wait_for_workers(15_000)
     qtbot.wait(50)  # let the queued results of the listing reach the GUI thread
     assert not b.actions.dialogs
     assert records_of(sandbox, b.ctx.paths, job_id) == (server, local)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QLineEdit
 from sandbox import Sandbox
 from test_status_support import (
@@ -31,6 +31,7 @@ from ereg_desktop.store.secrets import SecretStore
 from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
 from ereg_desktop.ui.systems_model import DEVELOPMENT, OTHER, PRODUCTION
+from ereg_desktop.ui.tasks import wait_for_workers
 
 pytestmark = [
     pytest.mark.gui,
@@ -124,7 +125,7 @@ def gui_factory(qtbot, sandbox: Sandbox, keyring_env: None, tmp_path: Path) -> I
     yield make
     for gui in made:
         gui.live.shutdown()
-    QThreadPool.globalInstance().waitForDone(30_000)
+    wait_for_workers(30_000)
     for gui in made:
         gui.live.close_connections()
 

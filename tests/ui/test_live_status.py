@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QLineEdit
 
 from ereg_desktop.presenters.server_state import NO_KEY_TEXT
@@ -16,6 +15,7 @@ from ereg_desktop.store.settings import load_settings
 from ereg_desktop.ui.app import AfterFirstPaint
 from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.systems_model import PID, PRODUCTION, RESTARTS, STATUS
+from ereg_desktop.ui.tasks import wait_for_workers
 
 NOW = 1_800_000_000.0
 
@@ -82,7 +82,7 @@ def live(qtbot, window, ctx, poller, clock):
     yield controller
     controller.shutdown()
     poller.hold.set()
-    QThreadPool.globalInstance().waitForDone(5000)
+    wait_for_workers(5000)
 
 
 def started(qtbot, live):
