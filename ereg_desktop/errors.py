@@ -9,9 +9,17 @@ EXIT_CONNECTION = 3
 
 
 class EregError(Exception):
-    """Base of every error the app reports to the operator; ``str()`` is the message."""
+    """Base of every error the app reports to the operator; ``str()`` is the message.
+
+    ``reason`` is the short form (without the server's name) where a status line has room for it;
+    the connection errors set it, the others leave it empty and ``str()`` serves."""
 
     exit_code = EXIT_FAILED
+    reason: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.reason or str(self)
 
 
 class BadInputError(EregError):

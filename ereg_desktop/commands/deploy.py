@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, paths: Any) -> int:
     ref = find_deployment(ctx, args.app, args.server)
     operator = ctx.inventory.operator.name
     notes = concerns(ref, operator)
-    where = "PRODUCTION" if ref.deployment.environment == "production" else "development"
+    where = ref.deployment.environment_label
     question = (
         f"Update {ref.app} ({ref.system.name} {where}, {ref.server.label}) to origin/"
         f"{ref.deployment.track}? The app is down while `npm run setup` runs. Ctrl-C cancels "

@@ -17,6 +17,7 @@ from ereg_desktop.services.deploy.audit import (
     ServerAudit,
     merge_records,
 )
+from ereg_desktop.services.durations import seconds_text
 from ereg_desktop.store.history import History
 
 SOURCE_WORDS = {SOURCE_LOCAL: "here", SOURCE_SERVER: "server", SOURCE_BOTH: "here+server"}
@@ -58,7 +59,7 @@ def read_servers(paths: Any, app: str | None) -> tuple[list[ServerAudit], list[E
 
 def run(args: argparse.Namespace, paths: Any) -> int:
     local = History(paths.history_db).list(args.app, args.limit)
-    team = bool(getattr(args, "server_audit", False))
+    team = bool(args.server_audit)
     if team:
         audits, problems = read_servers(paths, args.app)
         if problems and not audits:
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         print("No records.")
     for r in records:
         down = r.get("downtime_s")
-        downtime = f" down {down:.1f} s" if isinstance(down, int | float) else ""
+        downtime = f" down {seconds_text(down)}" if isinstance(down, int | float) else ""
         before, after = str(r.get("commit_before", ""))[:8], str(r.get("commit_after", ""))[:8]
         commits = f" {before}->{after}" if before or after else ""
         source = f"[{SOURCE_WORDS.get(str(r.get('source')), '?')}]  " if team else ""

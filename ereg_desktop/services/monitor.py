@@ -50,7 +50,7 @@ class Monitor:
         except EregError as exc:
             with self._lock:
                 self._problems[server.id] = exc
-            reason = getattr(exc, "reason", None) or str(exc)
+            reason = exc.short
             return ServerStatus(server.id, UNREACHABLE, reason=reason, taken_at=taken_at)
         with self._lock:
             self._problems.pop(server.id, None)

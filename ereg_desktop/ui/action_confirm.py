@@ -27,7 +27,7 @@ _USERS = {
 
 
 def is_production(ref: DeploymentRef) -> bool:
-    return ref.deployment.environment == "production"
+    return ref.deployment.production
 
 
 def banner_text(ref: DeploymentRef, verb: str) -> str:
@@ -39,7 +39,7 @@ def banner_text(ref: DeploymentRef, verb: str) -> str:
 def confirmation_text(ref: DeploymentRef, verb: str) -> str:
     """The sentence under the banner: what runs, on which account, and what it does."""
     if verb == "update":
-        where = "PRODUCTION" if is_production(ref) else ref.deployment.environment
+        where = ref.deployment.environment_label
         return (
             f"Update {ref.app} ({ref.system.name} {where}, {ref.server.label}) to the latest "
             f"origin/{ref.deployment.track}? Any pending translations stop it before downtime; "

@@ -98,8 +98,8 @@ _EFFECT = {
 def prepare(ref: DeploymentRef, verb: str) -> ActionPlan:
     """Pure: the exact command and the confirmation text; raises for an unknown verb."""
     cmd = pm2_action(verb, ref.app)
-    prod = ref.deployment.environment == "production"
-    where = "PRODUCTION" if prod else ref.deployment.environment
+    prod = ref.deployment.production
+    where = ref.deployment.environment_label
     text = (
         f"{verb.capitalize()} {ref.app} ({ref.system.name} {where}, {ref.server.label})? "
         f"`{cmd.text}` {_EFFECT[verb]}."

@@ -52,7 +52,7 @@ def concerns(ref: DeploymentRef, operator: str, now: datetime | None = None) -> 
                 f"{ref.system.name} is assigned to {owner}; you are {who}. Say why you deploy it.",
             )
         )
-    if ref.deployment.environment == "production" and ref.system.low_traffic.strip():
+    if ref.deployment.production and ref.system.low_traffic.strip():
         try:
             window = TrafficWindow.parse(ref.system.low_traffic)
         except ValueError as exc:

@@ -31,6 +31,7 @@ from ereg_desktop.services.deploy.result import (
     DeploySettings,
     Outcome,
 )
+from ereg_desktop.services.durations import seconds_text
 
 __all__ = [
     "POINT_OF_NO_RETURN",
@@ -59,15 +60,15 @@ def describe_event(event: DeployEvent) -> str | None:
         return f"   {event.line}"
     if isinstance(event, StepFinished):
         msg = f": {event.message}" if event.message else ""
-        return f"-- {event.step} {event.state} ({event.seconds:.1f} s){msg}"
+        return f"-- {event.step} {event.state} ({seconds_text(event.seconds)}){msg}"
     if isinstance(event, DowntimeStarted):
         return "   !! the app is down"
     if isinstance(event, DowntimeEnded):
-        return f"   !! the app is back online after {event.seconds:.1f} s"
+        return f"   !! the app is back online after {seconds_text(event.seconds)}"
     if isinstance(event, ConnectionLost):
         return f"   !! connection lost ({event.message}); retrying"
     if isinstance(event, Reconnected):
-        return f"   reconnected after {event.after_s:.1f} s"
+        return f"   reconnected after {seconds_text(event.after_s)}"
     if isinstance(event, JobStarted):
         how = "re-attached to" if event.reattached else "started"
         return f"   {how} server job {event.job_id}"
