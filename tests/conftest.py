@@ -21,6 +21,30 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "allow_warning_logs: the test expects the app to log warnings or errors"
     )
+    config.addinivalue_line(
+        "markers",
+        "hostile(area, tried, outcome): a hostile input or fault and what the app does about it "
+        "(rows of docs/hostile-inputs.md, see tests/hostile_table.py)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With EREG_HOSTILE_ROWS set, write the ``hostile`` rows of the collected tests there."""
+    target = os.environ.get("EREG_HOSTILE_ROWS")
+    if not target:
+        return
+    import json
+
+    rows = []
+    for item in items:
+        for mark in item.iter_markers("hostile"):
+            missing = {"area", "tried", "outcome"} - set(mark.kwargs)
+            if missing or mark.args:
+                raise pytest.UsageError(f"{item.nodeid}: hostile(area=, tried=, outcome=) needed")
+            rows.append({k: str(mark.kwargs[k]) for k in ("area", "tried", "outcome")})
+            rows[-1]["test"] = item.nodeid
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump(rows, f, ensure_ascii=False)
 
 
 class _Collector(logging.Handler):

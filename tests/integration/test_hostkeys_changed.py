@@ -34,6 +34,12 @@ def store() -> Iterator[SecretStore]:
     LimitedKeyring.reset()
 
 
+@pytest.mark.hostile(
+    area="host keys",
+    tried="the server shows another host key than the pinned one (sshd's key replaced)",
+    outcome="refused as HOST KEY CHANGED with both fingerprints; only an explicit re-trust "
+    "with the new fingerprint gets past it",
+)
 def test_changed_host_key_is_refused_until_retrusted(
     sandbox: Sandbox, store: SecretStore, tmp_path: Path
 ) -> None:
@@ -74,6 +80,11 @@ def test_changed_host_key_is_refused_until_retrusted(
     mon.pool.close()
 
 
+@pytest.mark.hostile(
+    area="connection",
+    tried="sshd stopped while the app has a connection to it",
+    outcome="the server is unreachable within the poll's time limit, with the reason in words",
+)
 def test_stopped_sshd_is_unreachable_within_the_timeout(
     sandbox: Sandbox, store: SecretStore, tmp_path: Path
 ) -> None:

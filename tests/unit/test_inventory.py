@@ -157,6 +157,12 @@ def test_first_start_writes_default(tmp_path: Path) -> None:
     assert f.last_good_path.read_text() == DEFAULT_INVENTORY_TOML
 
 
+@pytest.mark.hostile(
+    area="inventory file",
+    tried="an app name with shell characters (`els;reboot`) in inventory.toml",
+    outcome="refused with file and line; the window runs on the last good copy; the file is "
+    "left as it is",
+)
 def test_broken_file_keeps_last_good_copy_and_is_not_touched(tmp_path: Path) -> None:
     f = InventoryFile(tmp_path / "inventory.toml")
     f.load()
@@ -202,6 +208,11 @@ def test_traffic_window(window: str, utc_hour: int, inside: bool) -> None:
     assert w.contains(datetime(2026, 11, 26, utc_hour, 30, tzinfo=UTC)) is inside
 
 
+@pytest.mark.hostile(
+    area="inventory file",
+    tried="arrays nested 5,000 deep in inventory.toml",
+    outcome="a clear 'nested too deeply' error, no RecursionError",
+)
 def test_hostile_nesting_is_a_clear_error_not_a_crash() -> None:
     text = DEFAULT_INVENTORY_TOML + "deep = " + "[" * 5000 + "]" * 5000 + "\n"
     with pytest.raises(InventoryError) as caught:
