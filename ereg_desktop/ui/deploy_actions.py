@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ereg_desktop.services.deploy.actions import ActionResult
     from ereg_desktop.services.deploy.audit import ServerAudit
     from ereg_desktop.services.deploy.connect import ServerShell
+    from ereg_desktop.services.deploy.decisions import DecisionChannel
     from ereg_desktop.services.deploy.jobs import JobListing
     from ereg_desktop.services.deploy.lock import LockOwner
     from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
@@ -88,12 +89,13 @@ class DeploymentActions(QObject):
         return self.ctx.inventory.operator.name
 
     def shell(self, server: Server) -> ServerShell:
-        """A shell on the context's pool, the one live status polls with. Live status builds it
-        on a worker right after the first paint; an action asked before that builds it here
-        (its imports, once: the keyring is only reached by the connecting worker)."""
+        """A shell on the context's pool, the one live status polls with. The pool is reached
+        on the shell's first run, on a worker: an action clicked before live status built the
+        pool never builds it (paramiko) on the GUI thread."""
         from ereg_desktop.services.deploy.connect import ServerShell
 
-        return ServerShell(self.ctx.pool, server)
+        ctx = self.ctx
+        return ServerShell(lambda: ctx.pool, server)
 
     def selected_ref(self) -> DeploymentRef | None:
         row = self.window.selected_row()
@@ -250,19 +252,24 @@ class DeploymentActions(QObject):
         prompt.open()
 
     def start_update(self, ref: DeploymentRef, reasons: dict[Concern, str]) -> DeployDialog:
+        """Run the update of ``ref``. ``reasons`` asked before the run answer its questions in
+        advance; a concern without one is asked inline in the dialog, through the run's channel."""
+        from ereg_desktop.services.deploy.decisions import DecisionChannel
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        ctx = self.ctx
+        ctx, channel = self.ctx, DecisionChannel()
         run = DeployRun(ref, self.shell(ref.server), operator=self.operator(),
                         guard=ctx.write_guard, reasons=reasons, history=ctx.history,
-                        settings=ctx.deploy_settings)  # fmt: skip
-        return self._open_dialog(ref, run, reattached=False)
+                        settings=ctx.deploy_settings, decider=channel)  # fmt: skip
+        return self._open_dialog(ref, run, channel, reattached=False)
 
-    def _open_dialog(self, ref: DeploymentRef, run: RunLike, reattached: bool) -> DeployDialog:
+    def _open_dialog(
+        self, ref: DeploymentRef, run: RunLike, channel: DecisionChannel, reattached: bool
+    ) -> DeployDialog:
         from ereg_desktop.ui.deploy_dialog import DeployDialog
 
         dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window.as_widget(),
-                              reattached=reattached)  # fmt: skip
+                              reattached=reattached, decisions=channel)  # fmt: skip
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
         dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
@@ -328,13 +335,15 @@ class DeploymentActions(QObject):
             self._follow(follow)
 
     def _follow(self, follow: Follow) -> None:
+        from ereg_desktop.services.deploy.decisions import DecisionChannel
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        ref, job, ctx = follow.ref, follow.job, self.ctx
+        # a re-attached run resumes after its job: later phases (the review) may still ask
+        ref, job, ctx, channel = follow.ref, follow.job, self.ctx, DecisionChannel()
         try:
             run = DeployRun.reattach(
                 ref, self.shell(ref.server), job, guard=ctx.write_guard, history=ctx.history,
-                settings=ctx.deploy_settings, down_at=follow.down_at,
+                settings=ctx.deploy_settings, down_at=follow.down_at, decider=channel,
             )  # fmt: skip
         except Exception:  # one job this version cannot follow must not stop the others
             log.error("cannot follow server job %s of %s", job.record.id, ref.app, exc_info=True)
@@ -344,7 +353,7 @@ class DeploymentActions(QObject):
         if follow.again:
             waiting = next(d for d in self.dialogs if d.job_id == job.record.id)
             self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
-            waiting.follow_again(run)
+            waiting.follow_again(run, channel)
             return
         who = job.record.context.operator or "someone"
         self._status(
@@ -352,7 +361,7 @@ class DeploymentActions(QObject):
             f"{job.state.state}) to record its outcome",
             20_000,
         )
-        dialog = self._open_dialog(ref, run, reattached=True)
+        dialog = self._open_dialog(ref, run, channel, reattached=True)
         dialog.job_id = job.record.id
 
     # --- history ----------------------------------------------------------------------------
