@@ -261,15 +261,19 @@ class DeploymentActions(QObject):
         run = DeployRun(ref, self.shell(ref.server), operator=self.operator(),
                         guard=ctx.write_guard, reasons=reasons, history=ctx.history,
                         settings=ctx.deploy_settings, decider=channel)  # fmt: skip
-        return self._open_dialog(ref, run, channel, reattached=False)
+        return self._open_dialog(ref, run, reattached=False, decisions=channel)
 
     def _open_dialog(
-        self, ref: DeploymentRef, run: RunLike, channel: DecisionChannel, reattached: bool
+        self,
+        ref: DeploymentRef,
+        run: RunLike,
+        reattached: bool,
+        decisions: DecisionChannel | None = None,  # the channel ``run`` asks through
     ) -> DeployDialog:
         from ereg_desktop.ui.deploy_dialog import DeployDialog
 
         dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window.as_widget(),
-                              reattached=reattached, decisions=channel)  # fmt: skip
+                              reattached=reattached, decisions=decisions)  # fmt: skip
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
         dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
@@ -361,7 +365,7 @@ class DeploymentActions(QObject):
             f"{job.state.state}) to record its outcome",
             20_000,
         )
-        dialog = self._open_dialog(ref, run, channel, reattached=True)
+        dialog = self._open_dialog(ref, run, reattached=True, decisions=channel)
         dialog.job_id = job.record.id
 
     # --- history ----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_a_job_this_version_cannot_follow_does_not_stop_the_others(
     monkeypatch.setattr(workflow.DeployRun, "reattach", classmethod(reattach))
     opened: list[Any] = []
     monkeypatch.setattr(actions, "_open_dialog",
-                        lambda r, run, reattached: opened.append(run) or SimpleNamespace())  # fmt: skip
+                        lambda r, run, reattached, decisions: opened.append(run) or SimpleNamespace())  # fmt: skip
     actions._jobs_found([ref], jobs)
     assert opened == [f"run of {good}"]
     assert any(bad in r.getMessage() for r in caplog.records)
