@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ereg_desktop.presenters.deploy_progress import DeployProgress
+from ereg_desktop.presenters.deploy_progress import CANCEL, DETACH, DeployProgress
+
+# Said beside Cancel, so which side of the point of no return the run is on is read, not guessed
+BEFORE_NO_RETURN = "Nothing has been stopped yet: Cancel leaves the app running as it is."
+PAST_NO_RETURN = (
+    "Past the point of no return: the update goes on on the server. "
+    "Detach only stops following it here."
+)
 
 
 class DeployButtons(QWidget):
@@ -18,6 +25,10 @@ class DeployButtons(QWidget):
         self.connection_note.setStyleSheet("color: #ef6c00;")
         self.connection_note.setWordWrap(True)
         row.addWidget(self.connection_note, 1)
+        self.stage_note = QLabel()
+        self.stage_note.setObjectName("pointOfNoReturn")
+        self.stage_note.setWordWrap(True)
+        row.addWidget(self.stage_note, 2)
         self.start_again_button = QPushButton("Start it again")
         self.start_again_button.setToolTip("pm2 start with the code now on disk, in one click")
         self.restart_button = QPushButton("Restart instead")
@@ -34,6 +45,12 @@ class DeployButtons(QWidget):
     def show_running(self, state: DeployProgress) -> None:
         """The connection note and Cancel (it reads "Detach" past the point of no return)."""
         self.connection_note.setText(state.connection_note)
+        asking = state.running and state.cancel_pressed is None
+        note = {CANCEL: BEFORE_NO_RETURN, DETACH: PAST_NO_RETURN}.get(state.cancel_mode, "")
+        self.stage_note.setText(note if asking else "")
+        self.stage_note.setStyleSheet(
+            "color: #c62828;" if state.cancel_mode == DETACH else "color: #555;"
+        )
         button = state.cancel_button()
         self.cancel_button.setText(button.text)
         self.cancel_button.setToolTip(button.tip)

@@ -235,6 +235,7 @@ class DeployDialog(QDialog):
         self.state.finished(result)
         self._flush()
         self.pane.show_all()  # the steps it never reached are skipped now
+        self.pane.show_outcome()
         self._show_question()
         self._show_summary()
         self._show_status()
@@ -249,6 +250,7 @@ class DeployDialog(QDialog):
     def _run_failed(self, error: BaseException) -> None:
         self.state.failed(error)
         self._flush()
+        self.pane.show_outcome()
         self._timer.stop()
         self._show_question()
         self._show_status()

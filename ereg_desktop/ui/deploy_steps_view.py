@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QTextCursor
 from PySide6.QtWidgets import QHeaderView, QPlainTextEdit, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -81,6 +81,14 @@ class StepsList(QTreeWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         self.setColumnWidth(1, 110)
         self.setColumnWidth(2, 80)
+
+    def fit_height(self) -> int:
+        """The height that shows every step and nothing more."""
+        rows = self.sizeHintForRow(0) * self.topLevelItemCount()
+        return self.header().sizeHint().height() + rows + 2 * self.frameWidth()
+
+    def sizeHint(self) -> QSize:  # the splitter above the log starts from it: no empty band
+        return QSize(super().sizeHint().width(), self.fit_height())
 
     @property
     def states(self) -> dict[Step, StepState]:
