@@ -2,12 +2,12 @@
 
 Every remote call runs on a worker. The flow of each write: confirmation (production unmistakable)
 → preflight reasons (update) → the work on a worker → the outcome shown and the status refreshed.
-It also re-attaches to server jobs nobody has recorded yet, when a server (re)connects.
+Server jobs nobody has recorded yet are re-attached by ``ui/deploy_reattach.py``, in dialogs
+opened here.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.store.inventory import DeploymentRef, Server
+from ereg_desktop.ui.deploy_reattach import JobFollower
 from ereg_desktop.ui.tasks import LONG, POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
 
@@ -24,18 +25,15 @@ if TYPE_CHECKING:
     from ereg_desktop.services.deploy.actions import ActionResult
     from ereg_desktop.services.deploy.audit import ServerAudit
     from ereg_desktop.services.deploy.connect import ServerShell
-    from ereg_desktop.services.deploy.jobs import JobListing
+    from ereg_desktop.services.deploy.decisions import DecisionChannel
     from ereg_desktop.services.deploy.lock import LockOwner
     from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
-    from ereg_desktop.services.deploy.reattach_policy import Follow
     from ereg_desktop.services.deploy.workflow import DeployResult
-    from ereg_desktop.services.status import ServerStatus
     from ereg_desktop.ui.deploy_dialog import DeployDialog, RunLike
     from ereg_desktop.ui.history_view import HistoryView
     from ereg_desktop.ui.notify import Notifier
 
 VERBS = ("restart", "stop", "start")
-log = logging.getLogger(__name__)
 
 
 class DeploymentActions(QObject):
@@ -43,15 +41,13 @@ class DeploymentActions(QObject):
 
     def __init__(self, window: WindowApi, ctx: AppContext) -> None:
         super().__init__(window.as_widget())
-        from ereg_desktop.services.deploy.reattach_policy import Reconnects
-
         self.window = window
         self.ctx = ctx
         self.dialogs: list[DeployDialog] = []  # open, or hidden while their run goes on
         self.history_view: HistoryView | None = None
         self.pending: QObject | None = None  # the open confirmation/prompt/message (tests)
         self.last_action: ActionResult | BaseException | None = None
-        self.reconnects = Reconnects()
+        self.jobs = JobFollower(self)  # re-attaches to unrecorded server jobs on (re)connect
         self._notifier: Notifier | None = None
         # The actions live in the window (its menu and toolbar are complete at the first paint);
         # this object, built after it, gives them their behaviour.
@@ -88,12 +84,13 @@ class DeploymentActions(QObject):
         return self.ctx.inventory.operator.name
 
     def shell(self, server: Server) -> ServerShell:
-        """A shell on the context's pool, the one live status polls with. Live status builds it
-        on a worker right after the first paint; an action asked before that builds it here
-        (its imports, once: the keyring is only reached by the connecting worker)."""
+        """A shell on the context's pool, the one live status polls with. The pool is reached
+        on the shell's first run, on a worker: an action clicked before live status built the
+        pool never builds it (paramiko) on the GUI thread."""
         from ereg_desktop.services.deploy.connect import ServerShell
 
-        return ServerShell(self.ctx.pool, server)
+        ctx = self.ctx
+        return ServerShell(lambda: ctx.pool, server)
 
     def selected_ref(self) -> DeploymentRef | None:
         row = self.window.selected_row()
@@ -250,19 +247,28 @@ class DeploymentActions(QObject):
         prompt.open()
 
     def start_update(self, ref: DeploymentRef, reasons: dict[Concern, str]) -> DeployDialog:
+        """Run the update of ``ref``. ``reasons`` asked before the run answer its questions in
+        advance; a concern without one is asked inline in the dialog, through the run's channel."""
+        from ereg_desktop.services.deploy.decisions import DecisionChannel
         from ereg_desktop.services.deploy.workflow import DeployRun
 
-        ctx = self.ctx
+        ctx, channel = self.ctx, DecisionChannel()
         run = DeployRun(ref, self.shell(ref.server), operator=self.operator(),
                         guard=ctx.write_guard, reasons=reasons, history=ctx.history,
-                        settings=ctx.deploy_settings)  # fmt: skip
-        return self._open_dialog(ref, run, reattached=False)
+                        settings=ctx.deploy_settings, decider=channel)  # fmt: skip
+        return self.open_dialog(ref, run, reattached=False, decisions=channel)
 
-    def _open_dialog(self, ref: DeploymentRef, run: RunLike, reattached: bool) -> DeployDialog:
+    def open_dialog(
+        self,
+        ref: DeploymentRef,
+        run: RunLike,
+        reattached: bool,
+        decisions: DecisionChannel | None = None,  # the channel ``run`` asks through
+    ) -> DeployDialog:
         from ereg_desktop.ui.deploy_dialog import DeployDialog
 
         dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window.as_widget(),
-                              reattached=reattached)  # fmt: skip
+                              reattached=reattached, decisions=decisions)  # fmt: skip
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
         dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
@@ -288,72 +294,6 @@ class DeploymentActions(QObject):
         if dialog in self.dialogs:
             self.dialogs.remove(dialog)
             dialog.deleteLater()
-
-    # --- re-attach --------------------------------------------------------------------------
-
-    def status_applied(self, status: ServerStatus) -> None:
-        """Called with every status the window shows: a server that (re)connects is searched
-        for jobs nobody has recorded (started before this app closed, or while it was away)."""
-        from ereg_desktop.services.status import CONNECTED
-
-        if self.reconnects.just_connected(status.server_id, status.state == CONNECTED):
-            self.look_for_jobs(status.server_id)
-
-    def look_for_jobs(self, server_id: str) -> None:
-        from ereg_desktop.services.deploy.jobs import ServerJobs
-        from ereg_desktop.services.deploy.reattach_policy import unrecorded
-
-        refs = [r for r in self.ctx.inventory.deployments() if r.server.id == server_id]
-        if not refs:
-            return
-        shell = self.shell(refs[0].server)
-        apps = {r.app for r in refs}
-        run_task(
-            lambda _p: unrecorded(ServerJobs(shell).listing(), apps),
-            kind=POLL,
-            receiver=self,
-            on_result=lambda jobs: self._jobs_found(refs, jobs),
-            on_error=lambda _e: None,  # the status poll reports the connection itself
-        )
-
-    def _jobs_found(self, refs: list[DeploymentRef], jobs: list[JobListing]) -> None:
-        from ereg_desktop.services.deploy.reattach_policy import Followed, jobs_to_follow
-
-        guard = self.ctx.write_guard
-        followed = [
-            Followed(d.job_id, d.running, d.deploy_run.down_since) for d in self.dialogs if d.job_id
-        ]
-        for follow in jobs_to_follow(refs, jobs, followed,
-                                     lambda r: guard.running(r.server.id, r.app) is not None):  # fmt: skip
-            self._follow(follow)
-
-    def _follow(self, follow: Follow) -> None:
-        from ereg_desktop.services.deploy.workflow import DeployRun
-
-        ref, job, ctx = follow.ref, follow.job, self.ctx
-        try:
-            run = DeployRun.reattach(
-                ref, self.shell(ref.server), job, guard=ctx.write_guard, history=ctx.history,
-                settings=ctx.deploy_settings, down_at=follow.down_at,
-            )  # fmt: skip
-        except Exception:  # one job this version cannot follow must not stop the others
-            log.error("cannot follow server job %s of %s", job.record.id, ref.app, exc_info=True)
-            self._status(f"Server job {job.record.id} of {ref.app} cannot be followed "
-                         "by this version: see the log", 20_000)  # fmt: skip
-            return
-        if follow.again:
-            waiting = next(d for d in self.dialogs if d.job_id == job.record.id)
-            self._status(f"Following server job {job.record.id} of {ref.app} again", 20_000)
-            waiting.follow_again(run)
-            return
-        who = job.record.context.operator or "someone"
-        self._status(
-            f"Following server job {job.record.id} of {ref.app} (started by {who}, "
-            f"{job.state.state}) to record its outcome",
-            20_000,
-        )
-        dialog = self._open_dialog(ref, run, reattached=True)
-        dialog.job_id = job.record.id
 
     # --- history ----------------------------------------------------------------------------
 

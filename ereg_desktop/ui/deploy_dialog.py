@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from ereg_desktop.services.deploy.decisions import AnswerValue, DecisionChannel
 from ereg_desktop.services.deploy.events import EventSink, Step
 from ereg_desktop.services.deploy.result import DeployResult
 from ereg_desktop.store.inventory import DeploymentRef
+from ereg_desktop.ui.deploy_buttons import DeployButtons
 from ereg_desktop.ui.deploy_question import QuestionPanel
 from ereg_desktop.ui.deploy_steps_pane import StepsPane
 from ereg_desktop.ui.notify import Notifier
@@ -127,10 +127,6 @@ class DeployDialog(QDialog):
         """A worker still reports to this dialog (the run, or "Start it again")."""
         return self.state.busy
 
-    def set_decisions(self, channel: DecisionChannel | None) -> None:
-        """Where the answers to the run's questions go (the channel the run decides with)."""
-        self.decisions = channel
-
     # --- layout -----------------------------------------------------------------------------
 
     def _build(self) -> None:
@@ -164,34 +160,25 @@ class DeployDialog(QDialog):
         self.summary.setObjectName("deploySummary")
         self.summary.hide()
         layout.addWidget(self.summary)
-        layout.addLayout(self._build_buttons())
+        layout.addWidget(self._build_buttons())
         self._show_status()
 
-    def _build_buttons(self) -> QHBoxLayout:
-        buttons = QHBoxLayout()
-        self.connection_note = QLabel()
-        self.connection_note.setStyleSheet("color: #ef6c00;")
-        buttons.addWidget(self.connection_note, 1)
-        self.start_again_button = QPushButton("Start it again")
-        self.start_again_button.setToolTip("pm2 start with the code now on disk, in one click")
+    def _build_buttons(self) -> DeployButtons:
+        row = DeployButtons()
+        # the names the actions and the tests know the buttons by
+        self.connection_note = row.connection_note
+        self.start_again_button, self.restart_button = row.start_again_button, row.restart_button
+        self.break_lock_button, self.cancel_button = row.break_lock_button, row.cancel_button
+        self.close_button = row.close_button
         self.start_again_button.clicked.connect(self.start_again)
-        self.restart_button = QPushButton("Restart instead")
-        self.restart_button.setToolTip("Nothing is pending: a plain pm2 restart (asks first)")
         self.restart_button.clicked.connect(lambda: self.restart_requested.emit(self.ref))
-        self.break_lock_button = QPushButton("Break the lock\u2026")
         self.break_lock_button.clicked.connect(
             lambda: self.break_lock_requested.emit(self.state.result)
         )
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_or_detach)
-        self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
-        for b in (self.start_again_button, self.restart_button, self.break_lock_button):
-            b.hide()
-            buttons.addWidget(b)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.close_button)
-        return buttons
+        self.buttons = row
+        return row
 
     # --- running ----------------------------------------------------------------------------
 
@@ -210,13 +197,15 @@ class DeployDialog(QDialog):
             on_progress=self.handle_event,
         )
 
-    def follow_again(self, run: RunLike) -> None:
+    def follow_again(self, run: RunLike, decisions: DecisionChannel | None = None) -> None:
         """The run ended detached (the connection stayed away too long) and the server came
-        back: follow the same job again here with ``run`` (a re-attaching DeployRun), which
-        replays the job's whole log, verifies and records the outcome."""
+        back: follow the same job again here with ``run`` (a re-attaching DeployRun, asking
+        through ``decisions``), which replays the job's whole log, verifies and records the
+        outcome."""
         if self.state.running:
             return
         self.deploy_run = run
+        self.decisions = decisions
         self.state.follow_again()
         self.pane.show_all()
         self.summary.hide()
@@ -246,15 +235,11 @@ class DeployDialog(QDialog):
         self.state.finished(result)
         self._flush()
         self.pane.show_all()  # the steps it never reached are skipped now
+        self.pane.show_outcome()
         self._show_question()
         self._show_summary()
         self._show_status()
-        can_start_again = self.state.offers_start_again
-        self.start_again_button.setVisible(can_start_again)
-        self.start_again_button.setDefault(can_start_again)
-        self.restart_button.setVisible(self.state.offers_restart)
-        self.break_lock_button.setVisible(self.state.offers_lock_break)
-        self.break_lock_button.setToolTip(self.state.lock_break_tip)
+        self.buttons.show_outcome(self.state)
         if not self.state.ticking:
             self._timer.stop()
         told = self.state.notification()
@@ -265,6 +250,7 @@ class DeployDialog(QDialog):
     def _run_failed(self, error: BaseException) -> None:
         self.state.failed(error)
         self._flush()
+        self.pane.show_outcome()
         self._timer.stop()
         self._show_question()
         self._show_status()
@@ -275,8 +261,7 @@ class DeployDialog(QDialog):
             return
         self.state.begin_start_again()
         self._render(Change(line=Step.VERIFY))
-        self.start_again_button.setEnabled(False)
-        self.start_again_button.setText("Starting\u2026")
+        self.buttons.starting_again()
         self.pane.following = True
         run = self.deploy_run
         run_task(
@@ -299,11 +284,8 @@ class DeployDialog(QDialog):
         self._after_start_again()
 
     def _after_start_again(self) -> None:
-        if self.state.offers_start_again:  # it failed: the app is still down
-            self.start_again_button.setEnabled(True)
-            self.start_again_button.setText("Start it again")
-        else:
-            self.start_again_button.hide()
+        self.buttons.started_again(self.state)
+        if not self.state.offers_start_again:
             self._timer.stop()
         self._show_status()
         self._show_summary()
@@ -382,12 +364,7 @@ class DeployDialog(QDialog):
 
     def _show_status(self) -> None:
         self.app_status.setText(self.state.app_status)
-        self.connection_note.setText(self.state.connection_note)
-        button = self.state.cancel_button()
-        self.cancel_button.setText(button.text)
-        self.cancel_button.setToolTip(button.tip)
-        self.cancel_button.setEnabled(button.enabled)
-        self.cancel_button.setVisible(button.visible)
+        self.buttons.show_running(self.state)
         self._show_downtime()
 
     def _show_downtime(self) -> None:

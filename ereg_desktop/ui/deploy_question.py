@@ -38,6 +38,8 @@ class QuestionPanel(QFrame):
         self.items = QLabel()
         self.deadline = QLabel()
         self.deadline.setStyleSheet("color: #555;")
+        for label in (self.title, self.text, self.items):
+            label.setTextFormat(Qt.TextFormat.RichText)  # escaped text: "Olga's" stays Olga's
         for label in (self.text, self.items):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -71,7 +73,9 @@ class QuestionPanel(QFrame):
             link = html.escape(prompt.link)
             text += f'<br><a href="{link}">{link}</a>'
         self.text.setText(text)
-        items = "".join(f"<li>{html.escape(i)}</li>" for i in prompt.items)
+        # one concern is the text itself: listed again below it, it would read twice
+        listed = prompt.items if " ".join(prompt.items) != prompt.text else ()
+        items = "".join(f"<li>{html.escape(i)}</li>" for i in listed)
         self.items.setText(f"<ul>{items}</ul>" if items else "")
         self.items.setVisible(bool(items))
         self.reason.clear()

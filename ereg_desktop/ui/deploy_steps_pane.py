@@ -11,8 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ereg_desktop.presenters.deploy_progress import Change, DeployProgress
-from ereg_desktop.services.deploy.events import Step
+from ereg_desktop.services.deploy.events import Step, StepState
 from ereg_desktop.ui.deploy_steps_view import StepLogView, StepsList
+
+_STOPPED = (StepState.FAILED, StepState.BLOCKED, StepState.CANCELLED, StepState.DETACHED)
 
 
 class StepsPane(QSplitter):
@@ -20,7 +22,7 @@ class StepsPane(QSplitter):
         super().__init__(Qt.Orientation.Vertical, parent)
         self.state = state
         self.steps = StepsList(state.steps)
-        self.steps.setMaximumHeight(150)
+        self.steps.setMaximumHeight(self.steps.fit_height())  # no empty band under the steps
         self.steps.currentItemChanged.connect(self._step_selected)
         self.log_title = QLabel()
         self.log_view = StepLogView()
@@ -55,6 +57,18 @@ class StepsPane(QSplitter):
     def show_all(self) -> None:
         for step in Step:
             self.steps.show_step(step, self.state.elapsed(step))
+
+    def show_outcome(self) -> None:
+        """The run ended: unless the operator picked a step, show the one that decided the
+        outcome (the failed or blocked step), else the last one that logged anything: the
+        closing step's log is usually empty and says nothing of what happened."""
+        if not self.following:
+            return
+        records = self.state.steps
+        stopped = [s for s in Step if records[s].state in _STOPPED]
+        logged = [s for s in Step if records[s].log]
+        if stopped or logged:
+            self.show_log(stopped[0] if stopped else logged[-1])
 
     def follow(self, step: Step) -> None:
         self.following = True

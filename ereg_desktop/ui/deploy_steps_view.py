@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QTextCursor
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import QHeaderView, QPlainTextEdit, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ereg_desktop.presenters.deploy_progress import LOG_MAX_LINES, StepRecord
@@ -82,6 +82,14 @@ class StepsList(QTreeWidget):
         self.setColumnWidth(1, 110)
         self.setColumnWidth(2, 80)
 
+    def fit_height(self) -> int:
+        """The height that shows every step and nothing more."""
+        rows = self.sizeHintForRow(0) * self.topLevelItemCount()
+        return self.header().sizeHint().height() + rows + 2 * self.frameWidth()
+
+    def sizeHint(self) -> QSize:  # the splitter above the log starts from it: no empty band
+        return QSize(super().sizeHint().width(), self.fit_height())
+
     @property
     def states(self) -> dict[Step, StepState]:
         return {step: record.state for step, record in self.records.items()}
@@ -138,6 +146,15 @@ class StepLogView(QPlainTextEdit):
         if progress:
             self.appendPlainText(progress)
             self._has_progress = True
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # the view shrinks when the summary appears under it: a log read at its end (where the
+        # failure is) stays at its end
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        super().resizeEvent(event)
         if at_end:
             bar.setValue(bar.maximum())
 

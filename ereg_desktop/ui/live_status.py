@@ -29,6 +29,7 @@ from ereg_desktop.store.settings import (
     load_settings,
     save_settings,
 )
+from ereg_desktop.ui.host_key_prompts import HostKeyPrompts, PinHostKey, pin_with_pool
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.tasks import POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
@@ -51,7 +52,6 @@ class Poller(Protocol):
 
 # Builds the poller; runs on a worker thread (the real one imports paramiko and keyring).
 PollerFactory = Callable[[], Poller]
-PinHostKey = Callable[[Server, str], object]  # worker thread: fetch, compare, pin
 # What the worker that builds the monitor hands back: the poller, its connection pool (None for
 # a poller without one, as in tests) and the saved settings.
 Built = tuple[Poller, "ConnectionPool | None", Settings]
@@ -69,7 +69,6 @@ class LiveStatus(QObject):
 
     status_applied = Signal(object)  # the ServerStatus given to the window
     crash_detected = Signal(object)  # Crash
-    host_key_asked = Signal(object)  # the HostKeyDialog shown
     monitor_failed = Signal(str)
 
     def __init__(
@@ -90,11 +89,15 @@ class LiveStatus(QObject):
         self.states = ServerStates(clock)
         self.monitor: Poller | None = None
         self.pool: ConnectionPool | None = None
-        self.pin_host_key: PinHostKey = self._pin_with_pool
+        # read when a dialog is built (tests pin without a server)
+        self.pin_host_key: PinHostKey = lambda server, fp: pin_with_pool(self.pool, server, fp)
         self.alerts: list[Crash] = []
         self._starting = False
         self._closed = False
-        self._dialogs: dict[str, HostKeyDialog] = {}
+        self.host_keys = HostKeyPrompts(window, self.states)
+        self.host_key_asked = self.host_keys.asked  # the HostKeyDialog shown
+        self.host_keys.trusted.connect(self.poll)
+        self.host_keys.changed.connect(self._show_state)
         self._keys_dialog: KeysDialog | None = None
 
         self.timer = QTimer(self)
@@ -175,8 +178,7 @@ class LiveStatus(QObject):
         self.timer.stop()
         self._ticker.stop()
         self.passphrase_prompt.release_all()
-        for dialog in list(self._dialogs.values()):
-            dialog.close()
+        self.host_keys.close_all()
 
     def close_connections(self) -> None:
         """After the thread pool is done: close the SSH connections."""
@@ -197,7 +199,7 @@ class LiveStatus(QObject):
         for server in self.ctx.inventory.servers:
             before = None
             if manual:
-                if server.id not in self._dialogs:
+                if not self.host_keys.is_open(server.id):
                     self.states.ask_again(server.id)
                 if pool is not None:
                     server_id = server.id
@@ -250,7 +252,7 @@ class LiveStatus(QObject):
         self._report_crashes(crashes)
         self._apply(shown)
         if isinstance(problem, HostKeyProblem):
-            self._ask_about_host_key(server, problem)
+            self.host_keys.ask(server, problem, self.pin_host_key)
 
     def _poll_failed(self, server: Server, error: BaseException) -> None:
         if self._closed:
@@ -300,47 +302,8 @@ class LiveStatus(QObject):
 
     # --- host keys ---------------------------------------------------------------------------
 
-    def _pin_with_pool(self, server: Server, expected: str) -> object:
-        from ereg_desktop.remote.hostkeys import trust_offered_key
-
-        pool = self.pool
-        if pool is None:  # only a real monitor reports host-key problems
-            raise RuntimeError(f"no connection pool to pin the host key of {server.id} with")
-        offered = trust_offered_key(pool.known_hosts, server, expected)
-        pool.drop(server.id)  # here on the worker: drop takes the server's lock
-        return offered
-
-    def _ask_about_host_key(self, server: Server, problem: HostKeyProblem) -> None:
-        self.states.host_key_asked(server.id)
-        self._show_state(server.id)
-        if server.id in self._dialogs or self.states[server.id].declined:
-            return
-        from ereg_desktop.ui.host_key_dialog import HostKeyDialog
-
-        pin = self.pin_host_key
-        parent = self.window.as_widget()
-        dialog = HostKeyDialog(server, problem, lambda fp: pin(server, fp), parent)
-        self._dialogs[server.id] = dialog
-        dialog.trusted.connect(lambda _fp: self._host_key_trusted(server))
-        dialog.finished.connect(lambda _result: self._host_key_dialog_closed(server.id))
-        dialog.show()
-        self.host_key_asked.emit(dialog)
-
-    def _host_key_trusted(self, server: Server) -> None:
-        self.states.host_key_trusted(server.id)
-        self.window.statusBar().showMessage(f"Host key of {server.id} trusted", 5000)
-        self.poll(server)
-
-    def _host_key_dialog_closed(self, server_id: str) -> None:
-        dialog = self._dialogs.pop(server_id, None)
-        if dialog is not None:
-            dialog.deleteLater()
-        if self.states[server_id].paused:
-            self.states.host_key_declined(server_id)
-            self._show_state(server_id)
-
     def host_key_dialog(self, server_id: str) -> HostKeyDialog | None:
-        return self._dialogs.get(server_id)
+        return self.host_keys.dialog(server_id)
 
     # --- settings and keys -------------------------------------------------------------------
 

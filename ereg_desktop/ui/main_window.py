@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
     def apply_status(self, status: ServerStatus) -> None:
         self.model.apply_status(status)
         if self._deployment is not None:  # a (re)connected server: re-attach to its jobs
-            self._deployment.status_applied(status)
+            self._deployment.jobs.status_applied(status)
 
     def as_widget(self) -> QWidget:
         """The window as the parent of the dialogs and actions others build (``WindowApi``)."""

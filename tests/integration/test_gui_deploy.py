@@ -93,6 +93,7 @@ def test_full_update_through_the_dialog(qtbot, sandbox: Any, gui: MainWindow, tm
     assert dialog.downtime_label.text().startswith("Downtime: ")
     assert dialog.downtime_label.property("down") is False
     assert "setup done" in "\n".join(dialog.logs[Step.DEPLOY])
+    assert dialog.grab().save(str(SHOTS / "deploy-dialog-finished.png"))
     local = History(gui.ctx.paths.history_db).list(app)
     assert local[0]["result"] == "deployed" and local[0]["commit_after"] == new
     dialog.close_button.click()

@@ -231,7 +231,7 @@ def test_close_window_while_job_runs_then_a_new_window_reattaches(
     # another reconnect finds nothing more to follow
     follow.close_button.click()
     qtbot.waitUntil(lambda: not b.actions.dialogs, timeout=5000)
-    b.actions.reconnects = Reconnects()
+    b.actions.jobs.reconnects = Reconnects()
     b.live.refresh(manual=True)
     qtbot.waitUntil(lambda: not b.live.in_flight(SERVER_ID), timeout=15_000)
     wait_for_workers(15_000)

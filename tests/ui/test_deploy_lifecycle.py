@@ -33,9 +33,9 @@ def test_a_job_this_version_cannot_follow_does_not_stop_the_others(
 
     monkeypatch.setattr(workflow.DeployRun, "reattach", classmethod(reattach))
     opened: list[Any] = []
-    monkeypatch.setattr(actions, "_open_dialog",
-                        lambda r, run, reattached: opened.append(run) or SimpleNamespace())  # fmt: skip
-    actions._jobs_found([ref], jobs)
+    monkeypatch.setattr(actions, "open_dialog",
+                        lambda r, run, reattached, decisions: opened.append(run) or SimpleNamespace())  # fmt: skip
+    actions.jobs.jobs_found([ref], jobs)
     assert opened == [f"run of {good}"]
     assert any(bad in r.getMessage() for r in caplog.records)
     caplog.clear()  # the error was expected
@@ -61,7 +61,7 @@ def test_closing_while_start_again_runs_drops_the_dialog_and_its_late_outcome(
     actions = window.deployment
     actions.notifier = FakeNotifier()
     run = SlowStartAgain()
-    d = actions._open_dialog(make_ref("production"), run, reattached=False)
+    d = actions.open_dialog(make_ref("production"), run, reattached=False)
     qtbot.waitUntil(lambda: d.deploy_result is not None)
     assert d.start_again_button.isVisible()
     d.start_again()

@@ -45,7 +45,7 @@ def test_update_of_a_system_not_mine_asks_a_reason_after_confirming(window, qtbo
 
 def test_reconnect_looks_for_server_jobs(window) -> None:
     looked = []
-    window.deployment.look_for_jobs = looked.append
+    window.deployment.jobs.look_for_jobs = looked.append
     window.apply_status(ServerStatus("unctad", CONNECTED))
     window.apply_status(ServerStatus("unctad", CONNECTED))  # still connected: not again
     window.apply_status(ServerStatus("unctad", UNREACHABLE, reason="down"))
