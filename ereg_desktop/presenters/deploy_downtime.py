@@ -15,6 +15,7 @@ class Downtime:
 
     since: float | None = None  # time.time() it went down; None: never down in this run
     seconds: float | None = None  # the total once it is back; None while it is down
+    ended: bool = False  # the run is over: "so far" no longer applies
 
     @property
     def down_now(self) -> bool:
@@ -22,6 +23,8 @@ class Downtime:
 
     def text(self, now: float) -> str:
         if self.since is None:
+            if self.ended:
+                return "No downtime: the app stayed online"
             return "No downtime so far: the app is online"
         if self.seconds is None:
             return f"App DOWN for {seconds_text(now - self.since)}"
@@ -30,6 +33,7 @@ class Downtime:
     def settle(self, result: DeployResult, now: float) -> None:
         """The run ended: its result's figure wins, unless the app is still down (then the
         counter keeps running and the result's figure is "so far")."""
+        self.ended = True
         detached_down = result.outcome == Outcome.DETACHED and self.since is not None
         if result.app_state == AppState.DOWN or (detached_down and self.seconds is None):
             self.seconds = None

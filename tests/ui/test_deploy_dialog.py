@@ -163,7 +163,7 @@ def test_review_needed_lists_files_and_no_downtime(qtbot) -> None:
     assert "a review is needed" in text and "i18n-messages.json" in text
     assert "data/countries.json" in text and "not stopped" in text
     assert d.steps.states[Step.INSPECT] == StepState.BLOCKED
-    assert d.downtime_label.text() == "No downtime so far: the app is online"
+    assert d.downtime_label.text() == "No downtime: the app stayed online"
     assert not d.start_again_button.isVisible() and notifier.shown == []
 
 
