@@ -11,7 +11,7 @@ from ereg_desktop.presenters.deploy_progress import CANCEL, DETACH, DeployProgre
 # Said beside Cancel, so which side of the point of no return the run is on is read, not guessed
 BEFORE_NO_RETURN = "Nothing has been stopped yet: Cancel leaves the app running as it is."
 PAST_NO_RETURN = (
-    "Past the point of no return: the update goes on on the server. "
+    "Past the point of no return: the update continues on the server. "
     "Detach only stops following it here."
 )
 
