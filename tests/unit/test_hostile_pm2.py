@@ -9,9 +9,9 @@ import traceback
 from typing import Any
 
 import pytest
+from hostile_answers import LISTINGS, SECRET, Garbage
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hostile_answers import LISTINGS, SECRET, Garbage
 
 from ereg_desktop.errors import EregError
 from ereg_desktop.remote.command import Result
@@ -62,9 +62,13 @@ def _row(g: Garbage, outcome: str) -> Any:
 
 
 POLL_ROWS = [
-    _row(g, "the app's figures are shown from the readable fields" if g.readable else
-         "the server shows 'unknown' with the reason in words (not 'missing'); nothing of the "
-         "output is shown")  # fmt: skip
+    _row(
+        g,
+        "the app's figures are shown from the readable fields"
+        if g.readable
+        else "the server shows 'unknown' with the reason in words (not 'missing'); nothing of the "
+        "output is shown",
+    )  # fmt: skip
     for g in LISTINGS
 ]
 
@@ -117,7 +121,7 @@ def test_verify_reads_a_hostile_listing_as_a_state_or_unknown(garbage: Garbage) 
 
 
 def test_an_error_keeps_no_part_of_the_listing_in_its_context() -> None:
-    listing = '[{"name":"gt","pm2_env":{"env":{"DB_PASSWORD":"%s"}}' % SECRET  # cut: not JSON
+    listing = '[{"name":"gt","pm2_env":{"env":{"DB_PASSWORD":"' + SECRET + '"}}'  # cut: not JSON
     with pytest.raises(Pm2OutputError) as caught:
         parse_jlist(listing, "s1", 0.0)
     assert caught.value.__context__ is None and caught.value.__cause__ is None
@@ -132,8 +136,9 @@ def test_the_server_clock_is_used_only_when_it_is_a_time() -> None:
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),  # fmt: skip
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),  # fmt: skip
     max_leaves=30,
 )
 _FIELDS = st.fixed_dictionaries(
@@ -143,13 +148,23 @@ _FIELDS = st.fixed_dictionaries(
         "pid": _JSON | st.integers(min_value=-(10**400), max_value=10**400),
         "pm2_env": st.fixed_dictionaries(
             {},
-            optional={k: _JSON | st.integers(min_value=-(10**400), max_value=10**400)
-                      for k in ("status", "restart_time", "unstable_restarts", "pm_uptime",
-                                "exec_mode", "exit_code")},
-        ) | _JSON,  # fmt: skip
+            optional={
+                k: _JSON | st.integers(min_value=-(10**400), max_value=10**400)
+                for k in (
+                    "status",
+                    "restart_time",
+                    "unstable_restarts",
+                    "pm_uptime",
+                    "exec_mode",
+                    "exit_code",
+                )
+            },
+        )
+        | _JSON,  # fmt: skip
         "monit": st.fixed_dictionaries(
             {}, optional={"memory": _JSON | st.floats(), "cpu": _JSON | st.integers()}
-        ) | _JSON,  # fmt: skip
+        )
+        | _JSON,  # fmt: skip
     },
 )
 
