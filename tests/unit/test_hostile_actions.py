@@ -112,28 +112,62 @@ def test_a_hostile_pm2_read_after_the_action_still_records_it(
 @pytest.mark.parametrize(
     ("action", "app_state", "ok"),
     [
-        pytest.param(answer(0, "[PM2][ERROR] Process gt not found\n"), "down", False,
-                     id="exit-0-error", marks=pytest.mark.hostile(area="actions",
-                     tried="pm2 restart exits 0 printing 'Process gt not found', pm2 lists no gt",
-                     outcome="'restart failed (exit 0); pm2 says missing'; recorded as failed, "
-                             "app down")),  # fmt: skip
-        pytest.param(answer(1, "[PM2] done\n"), "up", False, id="exit-1-done",
-                     marks=pytest.mark.hostile(area="actions",
-                     tried="pm2 restart exits 1 while saying it is done",
-                     outcome="'restart failed (exit 1); pm2 says online'; recorded as failed")),  # fmt: skip
-        pytest.param(answer(0, "z" * 4_000_000 + "\n" + "\x00\ufffd\x1b[2J" * 1000), "up", True,
-                     id="huge-nul-utf8", marks=pytest.mark.hostile(area="actions",
-                     tried="pm2 restart prints 4 MB, NUL, invalid UTF-8 and terminal escapes",
-                     outcome="done; the output kept is bounded and printable; recorded")),  # fmt: skip
-        pytest.param(raising(NoAnswer(SERVER, "the command", 60)), "unknown", False, id="hang",
-                     marks=pytest.mark.hostile(area="actions",
-                     tried="pm2 restart hangs past its time limit",
-                     outcome="'no answer within 60 s: whether it ran is unknown'; recorded as "
-                             "unknown, app state unknown")),  # fmt: skip
-        pytest.param(raising(Unreachable(SERVER, "connection lost (EOF)")), "unknown", False,
-                     id="cut", marks=pytest.mark.hostile(area="actions",
-                     tried="the connection drops during pm2 restart",
-                     outcome="the operator is told it may have run; history row written")),  # fmt: skip
+        pytest.param(
+            answer(0, "[PM2][ERROR] Process gt not found\n"),
+            "down",
+            False,
+            id="exit-0-error",
+            marks=pytest.mark.hostile(
+                area="actions",
+                tried="pm2 restart exits 0 printing 'Process gt not found', pm2 lists no gt",
+                outcome="'restart failed (exit 0); pm2 says missing'; recorded as failed, app down",
+            ),
+        ),  # fmt: skip
+        pytest.param(
+            answer(1, "[PM2] done\n"),
+            "up",
+            False,
+            id="exit-1-done",
+            marks=pytest.mark.hostile(
+                area="actions",
+                tried="pm2 restart exits 1 while saying it is done",
+                outcome="'restart failed (exit 1); pm2 says online'; recorded as failed",
+            ),
+        ),  # fmt: skip
+        pytest.param(
+            answer(0, "z" * 4_000_000 + "\n" + "\x00\ufffd\x1b[2J" * 1000),
+            "up",
+            True,
+            id="huge-nul-utf8",
+            marks=pytest.mark.hostile(
+                area="actions",
+                tried="pm2 restart prints 4 MB, NUL, invalid UTF-8 and terminal escapes",
+                outcome="done; the output kept is bounded and printable; recorded",
+            ),
+        ),  # fmt: skip
+        pytest.param(
+            raising(NoAnswer(SERVER, "the command", 60)),
+            "unknown",
+            False,
+            id="hang",
+            marks=pytest.mark.hostile(
+                area="actions",
+                tried="pm2 restart hangs past its time limit",
+                outcome="'no answer within 60 s: whether it ran is unknown'; recorded as "
+                "unknown, app state unknown",
+            ),
+        ),  # fmt: skip
+        pytest.param(
+            raising(Unreachable(SERVER, "connection lost (EOF)")),
+            "unknown",
+            False,
+            id="cut",
+            marks=pytest.mark.hostile(
+                area="actions",
+                tried="the connection drops during pm2 restart",
+                outcome="the operator is told it may have run; history row written",
+            ),
+        ),  # fmt: skip
     ],
 )
 def test_a_hostile_answer_to_the_action_itself_is_recorded(
@@ -160,16 +194,25 @@ def test_a_hostile_answer_to_the_action_itself_is_recorded(
 @pytest.mark.parametrize(
     "audit",
     [
-        pytest.param(answer(1, "", "bash: .ereg-desktop/audit.jsonl: Permission denied"),
-                     id="refused", marks=pytest.mark.hostile(area="audit",
-                     tried="the audit append fails (permission denied) after a restart",
-                     outcome="restart reported done; the history row is written and the message "
-                             "says the server's audit was not")),  # fmt: skip
-        pytest.param(raising(NoAnswer(SERVER, "the command", 30)), id="hang",
-                     marks=pytest.mark.hostile(area="audit",
-                     tried="the audit append hangs past its time limit",
-                     outcome="the history row is written; the message says the audit may be "
-                             "missing")),  # fmt: skip
+        pytest.param(
+            answer(1, "", "bash: .ereg-desktop/audit.jsonl: Permission denied"),
+            id="refused",
+            marks=pytest.mark.hostile(
+                area="audit",
+                tried="the audit append fails (permission denied) after a restart",
+                outcome="restart reported done; the history row is written and the message "
+                "says the server's audit was not",
+            ),
+        ),  # fmt: skip
+        pytest.param(
+            raising(NoAnswer(SERVER, "the command", 30)),
+            id="hang",
+            marks=pytest.mark.hostile(
+                area="audit",
+                tried="the audit append hangs past its time limit",
+                outcome="the history row is written; the message says the audit may be missing",
+            ),
+        ),  # fmt: skip
     ],
 )
 def test_an_audit_that_cannot_be_written_is_said_and_the_history_row_kept(

@@ -93,8 +93,12 @@ _TEXT = st.text(max_size=300)
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.fixed_dictionaries({k: _TEXT for k in ("operator", "machine", "message", "environment",
-                                                "commit_before", "job")}),  # fmt: skip
+    st.fixed_dictionaries(
+        {
+            k: _TEXT
+            for k in ("operator", "machine", "message", "environment", "commit_before", "job")
+        }
+    ),  # fmt: skip
     st.dictionaries(st.text(max_size=30), _TEXT, max_size=4),
     st.none() | st.floats(allow_nan=False, allow_infinity=False, width=32),
 )

@@ -107,7 +107,9 @@ def _fit(d: dict[str, Any]) -> None:
     """Halve the longest text until the line fits in ``MAX_LINE`` bytes (a line longer than
     that is not read back, and stays far under one read of ``cat``)."""
     while len(_line(d).encode("utf-8")) > MAX_LINE:
-        slots: list[tuple[dict[str, Any], str]] = [(d, k) for k, v in d.items() if isinstance(v, str)]
+        slots: list[tuple[dict[str, Any], str]] = [
+            (d, k) for k, v in d.items() if isinstance(v, str)
+        ]
         slots += [(d["reasons"], k) for k in d["reasons"]]
         slots += [(s, "message") for s in d["steps"]]
         owner, key = max(slots, key=lambda slot: len(slot[0][slot[1]]))
@@ -132,7 +134,7 @@ def append_command(
             # appends could interleave. The line is prepared in a file first: cat reads it whole
             # (a line is at most MAX_LINE bytes, cat reads 128 KiB) and writes it with one
             # write(2), which O_APPEND puts at the end in one piece.
-            f't=$(mktemp {STATE_DIR}/.audit-line.XXXXXX); trap \'rm -f "$t"\' EXIT',
+            f"t=$(mktemp {STATE_DIR}/.audit-line.XXXXXX); trap 'rm -f \"$t\"' EXIT",
             'printf \'%s\\n\' "$line" > "$t"',
             'if [ -n "$d" ]; then',
             # Two desktops may follow one job (both re-attached on reconnect): an atomic mkdir
