@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ereg_desktop.errors import OperationFailed
+from ereg_desktop.services.shown_text import printable
 from ereg_desktop.services.status import AppStatus
 
 SPAWN_MARK = "Spawning PM2 daemon"
@@ -74,6 +75,8 @@ def _parse(stdout: str, now: float) -> Pm2Snapshot:
         name = proc.get("name") if isinstance(proc, dict) else None
         if not isinstance(name, str) or not name:
             raise _Unreadable("an entry of the list is not a named process")
+        # a name that is no app name cannot be in the inventory: shown safely, matched by none
+        name = printable(name[:_MAX_NAME])
         fold = apps.get(name)
         if fold is None:
             fold = apps[name] = _Fold(name)
@@ -97,6 +100,7 @@ def _json_line(stdout: str) -> str | None:
 
 # pids, byte counts and restart counts beyond this are not figures pm2 could have printed
 _MAX_INT = 2**63 - 1
+_MAX_NAME = 200
 _MAX_CPU = 1e6  # percent of one core, summed over instances: far beyond any machine
 
 
@@ -149,7 +153,7 @@ class _Fold:
         monit = monit if isinstance(monit, dict) else {}
         status = env.get("status")
         status = status if isinstance(status, str) and status else "unknown"
-        self.statuses.append(status[:40])
+        self.statuses.append(printable(status[:40]))
         pid = _int(proc.get("pid"))
         if pid is not None and pid > 0:
             if status == "online" and not self.pid_online:
@@ -162,7 +166,7 @@ class _Fold:
         self.cpu = min(_MAX_CPU, self.cpu + max(0.0, _float(monit.get("cpu")) or 0.0))
         mode = env.get("exec_mode")
         if isinstance(mode, str):
-            self.exec_mode = mode.removesuffix("_mode")[:20]
+            self.exec_mode = printable(mode.removesuffix("_mode")[:20])
         exit_code = _int(env.get("exit_code"))
         if exit_code is not None:
             self.exit_code = exit_code

@@ -27,6 +27,7 @@ from ereg_desktop.services.deploy.verify import (
     AppProbe,
     Pm2Probe,
 )
+from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
 
@@ -221,9 +222,3 @@ def _recorded(
     if not missing:
         return result
     return replace(result, message=printable(f"{result.message} ({'; '.join(missing)})"))
-
-
-def printable(text: str, keep: str = "") -> str:
-    """``text`` with every control or unprintable character (NUL, escapes, U+2028, ...) but
-    those in ``keep`` shown as a space: server output reaches a terminal and the window."""
-    return "".join(c if c.isprintable() or c in keep else " " for c in text)
