@@ -50,10 +50,14 @@ SEPARATORS = ["\u2028", "\u2029", "\u0085", "\r", "\x0b", "\x0c", "\x1c", "\x1d"
               "\r\n"]  # fmt: skip
 
 
+def _name(sep: str) -> str:
+    return "CR LF" if sep == "\r\n" else f"U+{ord(sep):04X}"
+
+
 @pytest.mark.parametrize(
     "sep",
-    [pytest.param(s, id=f"U+{ord(s[0]):04X}", marks=pytest.mark.hostile(
-        area="audit", tried=f"an operator name and a reason holding U+{ord(s[0]):04X}",
+    [pytest.param(s, id=_name(s), marks=pytest.mark.hostile(
+        area="audit", tried=f"an operator name and a reason holding {_name(s)}",
         outcome="the record reads back whole and exactly as written; the records around it "
                 "too")) for s in SEPARATORS],
 )  # fmt: skip

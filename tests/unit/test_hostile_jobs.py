@@ -56,33 +56,28 @@ def good_json(**change: Any) -> str:
 
 
 DAMAGED = [
-    ("bad-id", "20260102T000000Z-gt-bad1", good_json(id="../../x"), "its id is not a job id"),
-    (
-        "bad-app",
-        "20260102T000000Z-gt-bad2",
-        good_json(id="20260102T000000Z-gt-bad2", app="a b"),
-        "its app is not an app name",
-    ),
-    (
-        "broken-json",
-        "20260102T000000Z-gt-bad3",
-        '{"id": "20260102T000000Z-gt-bad3", "app"',
-        "it is not valid JSON",
-    ),
-    ("other-folder", "20260102T000000Z-gt-bad4", good_json(), f"it names job {GOOD}"),
-    ("not-an-object", "20260102T000000Z-gt-bad5", "[1, 2]\n", "it is not a job record"),
-    ("nul-bytes", "20260102T000000Z-gt-bad6", "\x00" * 10 + "\n", "it is not valid JSON"),
-]
+    ("bad-id", "20260102T000000Z-gt-bad1", good_json(id="../../x"), "its id is not a job id",
+     "a job.json whose id is ../../x"),
+    ("bad-app", "20260102T000000Z-gt-bad2", good_json(id="20260102T000000Z-gt-bad2", app="a b"),
+     "its app is not an app name", "a job.json whose app is 'a b'"),
+    ("broken-json", "20260102T000000Z-gt-bad3", '{"id": "20260102T000000Z-gt-bad3", "app"',
+     "it is not valid JSON", "a job.json cut in the middle"),
+    ("other-folder", "20260102T000000Z-gt-bad4", good_json(), f"it names job {GOOD}",
+     "a job.json copied into another job's folder"),
+    ("not-an-object", "20260102T000000Z-gt-bad5", "[1, 2]\n", "it is not a job record",
+     "a job.json that is a JSON list"),
+    ("nul-bytes", "20260102T000000Z-gt-bad6", "\x00" * 10 + "\n", "it is not valid JSON",
+     "a job.json of NUL bytes (a crash while writing)"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("folder", "text", "why"),
     [pytest.param(f, t, w, id=i, marks=pytest.mark.hostile(
-        area="server jobs", tried=f"a job.json where {w.removeprefix('it ').removeprefix('its ')}"
-        if i != "other-folder" else "a job.json copied into another job's folder",
+        area="server jobs", tried=tried,
         outcome="set aside as ~/.ereg-desktop/jobs/.damaged/ID-TIME with a message naming it; "
                 "no longer unfinished work, the next deploy is not blocked"))
-     for i, f, t, w in DAMAGED],
+     for i, f, t, w, tried in DAMAGED],
 )  # fmt: skip
 def test_a_damaged_job_record_is_set_aside_and_named(
     tmp_path: Path, folder: str, text: str, why: str, caplog: pytest.LogCaptureFixture
