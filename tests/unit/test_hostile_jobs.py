@@ -205,3 +205,23 @@ def test_any_listing_parses_into_jobs_and_damaged_folders(lines: list[str]) -> N
         assert jobs.is_job_id(j.record.id)
     for bad in listing.damaged:
         assert bad.folder and "/" not in bad.folder and not bad.folder.startswith(".")
+
+
+@pytest.mark.hostile(area="deploy follow", tried="the first answers to the deploy's job poll "
+                     "are empty, garbage and cut short, then the job's end", outcome="the run "
+                     "keeps following and ends 'deployed' with the whole log; never 'ended "
+                     "without an exit code'")  # fmt: skip
+def test_a_deploy_follows_through_garbled_polls() -> None:
+    from dataclasses import replace
+
+    from deploy_fakes import FAST, FakeServer, new_run
+
+    from ereg_desktop.services.deploy.workflow import Outcome
+
+    server = FakeServer(polls=["", "\x00garbage\n", "running\nsize 90\nabc",
+                               "exit 0\nsize 6\ndone!\n"])  # fmt: skip
+    run = new_run(server, settings=replace(FAST, reconnect_for_s=30.0))
+    result = run.run()
+    assert result.outcome == Outcome.DEPLOYED, result.message
+    assert server.ran.count("poll") == 4 and server.ran.count("audit") == 1
+    assert any("done!" in line for line in result.log_tail)
