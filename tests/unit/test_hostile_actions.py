@@ -186,6 +186,7 @@ def test_a_hostile_answer_to_the_action_itself_is_recorded(
     assert len(result.output) <= 70_000 and all(c.isprintable() for c in result.message)
     if app_state == "unknown":
         assert "may have run" in result.message and "server's audit" in result.message
+        assert result.no_answer is not None and result.no_answer.exit_code == 3
         assert "audit" in server.ran  # it was tried
     else:
         assert len(server.audit_lines) == 1

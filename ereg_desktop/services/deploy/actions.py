@@ -83,6 +83,8 @@ class ActionResult:
     seconds: float
     message: str
     output: str
+    # the error when the command got no clear answer (it may have run): the CLI's exit code
+    no_answer: EregError | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -149,7 +151,7 @@ def run_action(
                 f"{ref.app}: no clear answer to {verb} after {seconds:.2f} s ({exc.short}): it "
                 "may have run; its state is unknown, see the status."
             )
-            result = ActionResult(verb, ref.app, False, UNKNOWN, seconds, message, "")
+            result = ActionResult(verb, ref.app, False, UNKNOWN, seconds, message, "", exc)
             outcome = UNKNOWN_RESULT
         else:
             seconds = time.monotonic() - t0
