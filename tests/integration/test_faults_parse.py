@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from deploy_helpers import make_pool, make_ref, shell
+from test_status_support import SERVER_ID, cli_env, run_cli, write_config
 
 from ereg_desktop.remote.command import OutputTooLarge
 from ereg_desktop.services.deploy.actions import WriteGuard, run_action
@@ -227,3 +228,28 @@ def test_a_damaged_job_record_is_set_aside_on_the_server(sandbox: Any, pool: Any
     moved = [p for p in (Path(sandbox.home) / DAMAGED_DIR).iterdir() if p.name.startswith(name)]
     assert len(moved) == 1 and (moved[0] / "job.json").exists()
     sandbox.run_as_user(f"rm -rf ~/{DAMAGED_DIR}", login=False, check=True)
+
+
+@pytest.mark.hostile(area="actions (real sshd)", tried="`ereg-desktop restart els --json` where "
+                     "pm2 prints 40 MB", outcome="JSON with status 'unknown' and 'it may have "
+                     "run'; exit 1; one history row; no traceback")  # fmt: skip
+def test_the_cli_restart_answered_by_a_flood_says_it_may_have_run(
+    sandbox: Any, hostile: HostilePm2, tmp_path: Path
+) -> None:
+    hostile.answer("head -c 40000000 /dev/zero | tr '\\0' x")
+    cfg = tmp_path / "cfg"
+    paths = write_config(sandbox, cfg)
+    env = cli_env(tmp_path / "keyring.json")
+    base = ["--config-dir", str(cfg)]
+    res = run_cli([*base, "keys", "import", str(sandbox.client_key_path), "--server", SERVER_ID],
+                  env)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    fp = sandbox.host_key_fingerprint()
+    assert run_cli([*base, "hosts", "trust", SERVER_ID, "--fingerprint", fp], env).returncode == 0
+    res = run_cli([*base, "restart", APP, "--yes", "--json"], env)
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    got = json.loads(res.stdout)
+    assert got["status"] == "unknown" and "may have run" in got["message"]
+    assert "more than 32 MiB" in got["message"]
+    [row] = History(paths.history_db).list(APP)
+    assert row["result"] == "unknown" and row["app_state"] == "unknown"
