@@ -225,3 +225,23 @@ def test_a_deploy_follows_through_garbled_polls() -> None:
     assert result.outcome == Outcome.DEPLOYED, result.message
     assert server.ran.count("poll") == 4 and server.ran.count("audit") == 1
     assert any("done!" in line for line in result.log_tail)
+
+
+@pytest.mark.hostile(area="server jobs", tried="a damaged job.json whose folder cannot be moved "
+                     "(the set-aside command fails)", outcome="the other jobs are listed; the "
+                     "message says it could not be moved aside and is not followed")  # fmt: skip
+def test_a_damaged_record_that_cannot_be_moved_is_named(tmp_path: Path) -> None:
+    job_folder(tmp_path, GOOD, good_json())
+    job_folder(tmp_path, "20260102T000000Z-gt-bad7", "{")
+
+    class Refusing(LocalShell):
+        def run(self, argv: Any, *, timeout: float) -> Result:
+            if ".damaged" in argv[2]:
+                return Result(1, "", "mkdir: Permission denied", 0.0)
+            return super().run(argv, timeout=timeout)
+
+    server = ServerJobs(Refusing(tmp_path))
+    assert [j.record.id for j in server.unfinished_business("gt")] == [GOOD]
+    [notice] = server.set_aside
+    assert "could not be moved aside" in notice and "Permission denied" in notice
+    assert (tmp_path / jobs.JOBS_DIR / "20260102T000000Z-gt-bad7").exists()

@@ -325,7 +325,11 @@ class ServerJobs:
     def _set_aside(self, damaged: list[DamagedJob]) -> list[str]:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         ended = [d.folder for d in damaged if not d.running]
-        answer = self._run(set_aside_command(ended, stamp)) if ended else ""
+        problem = ""
+        try:
+            answer = self._run(set_aside_command(ended, stamp)) if ended else ""
+        except OperationFailed as exc:  # housekeeping: the listing stands without it
+            answer, problem = "", f" ({exc})"
         moved = {line[6:] for line in answer.split("\n") if line.startswith("moved ")}
         notices = []
         for d in damaged:
@@ -336,7 +340,7 @@ class ServerJobs:
             elif d.running:
                 then = "left where it is, since its job is still running; it is not followed."
             else:
-                then = "it could not be moved aside; it is not followed."
+                then = f"it could not be moved aside{problem}; it is not followed."
             notices.append(f"Server job folder {where} has a damaged job.json ({d.why}): {then}")
         for text in notices:
             log.warning("%s", text)
