@@ -41,6 +41,19 @@ def pool(sandbox: Any, tmp_path: Path) -> Iterator[Any]:
     p.close()
 
 
+@pytest.fixture
+def audit_restored(sandbox: Any) -> Iterator[Path]:
+    """The audit file, put back as it was after the test: its records hold U+2028 and 16 KB
+    lines that other tests reading the shared file need not meet."""
+    audit = Path(sandbox.home) / ".ereg-desktop/audit.jsonl"
+    before = audit.read_bytes() if audit.exists() else None
+    yield audit
+    if before is None:
+        audit.unlink(missing_ok=True)
+    else:
+        sandbox.write_user_file(audit, before.decode("utf-8"))
+
+
 class HostilePm2:
     """``pm2`` on the account's login PATH is a script answering what :meth:`answer` says."""
 
@@ -161,8 +174,10 @@ def _record(who: str, n: int) -> AuditRecord:
 @pytest.mark.hostile(area="audit (real sshd)", tried="two desktops append 15 lines of 16 KB each "
                      "to the audit at the same moment", outcome="30 whole lines, each readable, "
                      "none interleaved")  # fmt: skip
-def test_two_desktops_appending_long_lines_never_interleave(sandbox: Any, tmp_path: Path) -> None:
-    audit = Path(sandbox.home) / ".ereg-desktop/audit.jsonl"
+def test_two_desktops_appending_long_lines_never_interleave(
+    sandbox: Any, tmp_path: Path, audit_restored: Path
+) -> None:
+    audit = audit_restored
     before = audit.read_bytes().count(b"\n") if audit.exists() else 0
     start = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -200,8 +215,10 @@ def test_two_desktops_appending_long_lines_never_interleave(sandbox: Any, tmp_pa
 @pytest.mark.hostile(area="audit (real sshd)", tried="two appenders on the server run the append "
                      "script 150 times each at once, lines of 16 KB", outcome="300 whole lines, "
                      "each readable, none interleaved")  # fmt: skip
-def test_two_appenders_on_the_server_never_interleave(sandbox: Any, pool: Any) -> None:
-    audit = Path(sandbox.home) / ".ereg-desktop/audit.jsonl"
+def test_two_appenders_on_the_server_never_interleave(
+    sandbox: Any, pool: Any, audit_restored: Path
+) -> None:
+    audit = audit_restored
     before = audit.read_bytes().count(b"\n") if audit.exists() else 0
     a, b = (shlex.join(append_command(_record(w, 1)).argv) for w in ("cy", "di"))
     loops = f"for i in $(seq 150); do {a}; done & for i in $(seq 150); do {b}; done & wait"
