@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from ereg_desktop.commands._deploy_common import (
@@ -44,7 +44,11 @@ def run(verb: str, args: argparse.Namespace, paths: Any) -> int:
     finally:
         pool.close()
     if args.json:
-        print(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        # fields(), not asdict(): asdict deep-copies the no_answer exception
+        shown = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "no_answer"}
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         print(result.message)
+    if result.no_answer is not None:  # it may have run: the exit code of the connection problem
+        return result.no_answer.exit_code
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -18,6 +18,7 @@ from ereg_desktop.services.deploy.audit import (
     merge_records,
 )
 from ereg_desktop.services.durations import seconds_text
+from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.history import History
 
 SOURCE_WORDS = {SOURCE_LOCAL: "here", SOURCE_SERVER: "server", SOURCE_BOTH: "here+server"}
@@ -83,11 +84,12 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         commits = f" {before}->{after}" if before or after else ""
         source = f"[{SOURCE_WORDS.get(str(r.get('source')), '?')}]  " if team else ""
         machine = f" on {r['machine']}" if team and r.get("machine") else ""
-        print(
+        # a record from a server's audit may hold anything: shown without control characters
+        print(printable(
             f"{r.get('started_at', '')}  {source}{r.get('app', '')}@{r.get('server', '')}  "
             f"{r.get('kind', '')}  {r.get('result', '')} (app {r.get('app_state', '?')})"
             f"{downtime}{commits}  by {r.get('operator', '') or '?'}{machine}"
-        )
+        ))  # fmt: skip
         if r.get("message"):
-            print(f"    {r['message']}")
+            print(printable(f"    {r['message']}"))
     return EXIT_OK

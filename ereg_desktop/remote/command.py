@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 import paramiko
 
+from ereg_desktop.errors import OperationFailed
+
 READ_SIZE = 65536
+# What one command may print on stdout (and as much on stderr) before the app stops reading: far
+# beyond any answer it expects (a pm2 listing of many apps with their environments is a few MB),
+# well within a desktop's memory. A line streamed to a sink reaches it in pieces of at most
+# MAX_LINE characters.
+MAX_OUTPUT = 32 << 20
+MAX_LINE = 1 << 16
 # Called with each complete line (without its newline; after the last '\r', so progress bars
 # show their latest state) and whether it came from stderr.
 LineSink = Callable[[str, bool], None]
@@ -48,16 +56,29 @@ class CommandTimeout(Exception):
     """Internal: the caller turns it into NoAnswer naming the server."""
 
 
+class OutputTooLarge(OperationFailed):
+    """The command printed more than the app reads: the channel is closed, nothing is kept."""
+
+    def __init__(self, stream: str, limit: int) -> None:
+        self.reason = f"the command printed more than {limit / (1 << 20):g} MiB on its {stream}"
+        super().__init__(
+            f"{self.reason}; the app stopped reading it (not shown). Something on the server "
+            "prints far more than the app expects: check that command in a terminal there."
+        )
+
+
 def exec_on(
     transport: paramiko.Transport,
     command: str,
     timeout: float | None,
     on_line: LineSink | None = None,
+    max_output: int = MAX_OUTPUT,
 ) -> Result:
     """Run ``command`` on a new channel of ``transport`` with stdin closed.
 
-    Without ``on_line`` the whole output is collected; with it, lines go to the sink as they
-    arrive and ``Result`` holds no output. Raises :class:`CommandTimeout` after ``timeout``.
+    Without ``on_line`` the output is collected, up to ``max_output`` bytes per stream (then
+    :class:`OutputTooLarge`); with it, lines go to the sink as they arrive and ``Result`` holds
+    no output. Raises :class:`CommandTimeout` after ``timeout``.
     """
     start = time.monotonic()
     deadline = None if timeout is None else start + timeout
@@ -65,8 +86,8 @@ def exec_on(
     try:
         chan.exec_command(command)
         chan.shutdown_write()  # stdin off: nothing waits for input that will never come
-        out = _Sink(False, on_line)
-        err = _Sink(True, on_line)
+        out = _Sink(False, on_line, max_output)
+        err = _Sink(True, on_line, max_output)
         fileno = chan.fileno()  # a pipe paramiko sets when stdout or stderr data (or EOF) arrives
         while True:
             while chan.recv_ready():
@@ -95,22 +116,36 @@ def exec_on(
 
 
 class _Sink:
-    def __init__(self, is_stderr: bool, on_line: LineSink | None) -> None:
+    def __init__(self, is_stderr: bool, on_line: LineSink | None, max_output: int) -> None:
         self.is_stderr = is_stderr
         self.on_line = on_line
+        self.max_output = max_output
+        self.size = 0
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.parts: list[str] = []
         self.pending = ""
 
     def feed(self, data: bytes) -> None:
-        text = self.decoder.decode(data)
         if self.on_line is None:
-            self.parts.append(text)
+            self.size += len(data)
+            if self.size > self.max_output:
+                self.parts.clear()
+                raise OutputTooLarge("stderr" if self.is_stderr else "output", self.max_output)
+            self.parts.append(self.decoder.decode(data))
             return
-        text = self.pending + text
+        text = self.pending + self.decoder.decode(data)
         *lines, self.pending = text.split("\n")
         for line in lines:
-            self.on_line(line.rsplit("\r", 1)[-1], self.is_stderr)
+            self._emit(line)
+        while len(self.pending) > MAX_LINE:  # a "line" without end: shown in pieces
+            self._emit(self.pending[:MAX_LINE])
+            self.pending = self.pending[MAX_LINE:]
+
+    def _emit(self, line: str) -> None:
+        assert self.on_line is not None
+        line = line.rsplit("\r", 1)[-1]
+        for start in range(0, max(1, len(line)), MAX_LINE):
+            self.on_line(line[start : start + MAX_LINE], self.is_stderr)
 
     def finish(self) -> str:
         text = self.decoder.decode(b"", final=True)
@@ -119,5 +154,5 @@ class _Sink:
             return "".join(self.parts)
         rest = self.pending + text
         if rest:
-            self.on_line(rest.rsplit("\r", 1)[-1], self.is_stderr)
+            self._emit(rest)
         return ""

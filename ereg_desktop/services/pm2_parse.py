@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ereg_desktop.errors import OperationFailed
+from ereg_desktop.services.shown_text import printable
 from ereg_desktop.services.status import AppStatus
 
 SPAWN_MARK = "Spawning PM2 daemon"
@@ -40,28 +41,46 @@ class Pm2Snapshot:
 
 
 def parse_jlist(stdout: str, server_id: str, now: float) -> Pm2Snapshot:
-    """Parse ``pm2 jlist`` stdout; ``now`` is time.time() at the poll (for uptimes)."""
+    """Parse ``pm2 jlist`` stdout; ``now`` is time.time() at the poll (for uptimes).
+
+    Raises :class:`Pm2OutputError` and nothing else, whatever the server printed. The error is
+    raised outside every ``except`` block: a JSON error keeps the whole document it failed on
+    (``JSONDecodeError.doc``), so it must not be the error's ``__context__``."""
+    why = ""
+    try:
+        return _parse(stdout, now)
+    except _Unreadable as exc:
+        why = str(exc)
+    except (ValueError, RecursionError):  # broken JSON, a number past Python's digit limit
+        why = "the list is not valid JSON"
+    raise Pm2OutputError(server_id, len(stdout), why)
+
+
+class _Unreadable(Exception):
+    """Internal: why the output is not a process list (its words only, no part of it)."""
+
+
+def _parse(stdout: str, now: float) -> Pm2Snapshot:
     spawned = SPAWN_MARK in stdout
     line = _json_line(stdout)
     if line is None:
-        raise Pm2OutputError(server_id, len(stdout), "no JSON list line")
-    try:
-        processes = json.loads(line)
-    except (ValueError, RecursionError):
-        raise Pm2OutputError(server_id, len(stdout), "the list is not valid JSON") from None
+        raise _Unreadable("no JSON list line")
+    processes = json.loads(line)
     if not isinstance(processes, list):
-        raise Pm2OutputError(server_id, len(stdout), "not a list")
+        raise _Unreadable("not a list")
     apps: dict[str, _Fold] = {}
     for proc in processes:
-        if not isinstance(proc, dict):
-            continue
-        name = proc.get("name")
+        # an entry that names no app may be the very app asked about: the list is unreadable,
+        # not the app "missing"
+        name = proc.get("name") if isinstance(proc, dict) else None
         if not isinstance(name, str) or not name:
-            continue
+            raise _Unreadable("an entry of the list is not a named process")
+        # a name that is no app name cannot be in the inventory: shown safely, matched by none
+        name = printable(name[:_MAX_NAME])
         fold = apps.get(name)
         if fold is None:
             fold = apps[name] = _Fold(name)
-        fold.add(proc, now)
+        fold.add(proc, now if math.isfinite(now) else 0.0)
     del processes  # the raw dicts end here
     return Pm2Snapshot({name: fold.result() for name, fold in apps.items()}, spawned)
 
@@ -79,23 +98,33 @@ def _json_line(stdout: str) -> str | None:
     return None
 
 
+# pids, byte counts and restart counts beyond this are not figures pm2 could have printed
+_MAX_INT = 2**63 - 1
+_MAX_NAME = 200
+_MAX_CPU = 1e6  # percent of one core, summed over instances: far beyond any machine
+
+
 def _int(value: Any) -> int | None:
+    """A whole number pm2 could have meant; None for anything else (bool, NaN, 1e999, text, a
+    400-digit number)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > _MAX_INT:
+            return None
+        value = int(value)
+    if isinstance(value, int) and -_MAX_INT <= value <= _MAX_INT:
         return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
     return None
 
 
 def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if isinstance(value, int | float):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return None
+    if isinstance(value, int) and abs(value) > _MAX_INT:
+        return None  # float() of a 400-digit int raises OverflowError
+    f = float(value)
+    return f if math.isfinite(f) else None
 
 
 _STATUS_RANK = {"online": 0, "errored": 1, "launching": 2, "waiting restart": 3, "stopping": 4}
@@ -124,7 +153,7 @@ class _Fold:
         monit = monit if isinstance(monit, dict) else {}
         status = env.get("status")
         status = status if isinstance(status, str) and status else "unknown"
-        self.statuses.append(status[:40])
+        self.statuses.append(printable(status[:40]))
         pid = _int(proc.get("pid"))
         if pid is not None and pid > 0:
             if status == "online" and not self.pid_online:
@@ -133,11 +162,11 @@ class _Fold:
                 self.pid = pid
         self.restarts = max(self.restarts, _int(env.get("restart_time")) or 0)
         self.unstable = max(self.unstable, _int(env.get("unstable_restarts")) or 0)
-        self.memory += max(0, _int(monit.get("memory")) or 0)
-        self.cpu += max(0.0, _float(monit.get("cpu")) or 0.0)
+        self.memory = min(_MAX_INT, self.memory + max(0, _int(monit.get("memory")) or 0))
+        self.cpu = min(_MAX_CPU, self.cpu + max(0.0, _float(monit.get("cpu")) or 0.0))
         mode = env.get("exec_mode")
         if isinstance(mode, str):
-            self.exec_mode = mode.removesuffix("_mode")[:20]
+            self.exec_mode = printable(mode.removesuffix("_mode")[:20])
         exit_code = _int(env.get("exit_code"))
         if exit_code is not None:
             self.exit_code = exit_code

@@ -10,6 +10,8 @@ Both the status poll (:class:`~ereg_desktop.services.monitor.Monitor`) and the d
 
 from __future__ import annotations
 
+import math
+
 from ereg_desktop.remote.command import remote_command
 from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, script
 from ereg_desktop.services.pm2_parse import Pm2Snapshot, parse_jlist
@@ -40,9 +42,11 @@ def server_now(stdout: str, fallback: float) -> float:
     for line in reversed(stdout.splitlines()):
         if line.startswith(CLOCK_MARK):
             try:
-                return float(line[len(CLOCK_MARK) :].strip().replace(",", "."))
+                now = float(line[len(CLOCK_MARK) :].strip().replace(",", "."))
             except ValueError:
                 break
+            # nan, inf and 1e999 parse as floats but are no time (uptimes would be NaN)
+            return now if math.isfinite(now) else fallback
     return fallback
 
 

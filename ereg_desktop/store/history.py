@@ -71,10 +71,7 @@ class History:
         finally:
             conn.close()
 
-    def list(self, app: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Newest first."""
-        if not self.path.exists():
-            return []
+    def _read(self, app: str | None, limit: int) -> list[dict[str, Any]]:
         conn = self._connect()
         try:
             if app is None:
@@ -92,9 +89,23 @@ class History:
         out: list[dict[str, Any]] = []
         for (text,) in rows:
             try:
-                d = json.loads(text)
-            except ValueError:
+                d = json.loads(text) if isinstance(text, str) else None
+            except (ValueError, RecursionError):
                 continue
             if isinstance(d, dict):
                 out.append(d)
         return out
+
+    def list(self, app: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Newest first; a row that is not a record (edited, damaged) is left out. Raises
+        :class:`HistoryError` when the database cannot be read (not a database, locked)."""
+        if not self.path.exists():
+            return []
+        try:
+            return self._read(app, limit)
+        except (sqlite3.Error, OSError) as exc:
+            raise HistoryError(
+                f"the local history ({self.path}) could not be read: {exc}. If the file is "
+                "damaged, move it aside: a new one is made at the next write; the team's "
+                "audit on each server keeps its copy of the records"
+            ) from None

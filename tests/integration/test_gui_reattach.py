@@ -153,7 +153,8 @@ def audit_lines(box: Sandbox) -> list[dict[str, Any]]:
     path = Path(box.home) / ".ereg-desktop/audit.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    # "\n" only, as the app reads it: a record may hold U+2028, which splitlines() splits on
+    return [json.loads(line) for line in path.read_text().split("\n") if line.strip()]
 
 
 def records_of(box: Sandbox, paths: AppPaths, job_id: str) -> tuple[list[Any], list[Any]]:

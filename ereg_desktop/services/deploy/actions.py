@@ -20,14 +20,14 @@ from ereg_desktop.services.deploy.audit import AuditRecord, StepRecord
 from ereg_desktop.services.deploy.audit import append as audit_append
 from ereg_desktop.services.deploy.lock import ServerLock
 from ereg_desktop.services.deploy.log_text import clean_line
-from ereg_desktop.services.deploy.steps import RemoteCommand, Shell, pm2_action
+from ereg_desktop.services.deploy.steps import CommandResult, RemoteCommand, Shell, pm2_action
 from ereg_desktop.services.deploy.verify import (
     ONLINE,
     UNKNOWN,
     AppProbe,
     Pm2Probe,
-    Pm2Unavailable,
 )
+from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
 
@@ -83,6 +83,8 @@ class ActionResult:
     seconds: float
     message: str
     output: str
+    # the error when the command got no clear answer (it may have run): the CLI's exit code
+    no_answer: EregError | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -111,6 +113,13 @@ def _wanted(verb: str) -> str:
     return "stopped" if verb == "stop" else ONLINE
 
 
+# What an action's result keeps of pm2's output: its last lines (pm2 prints a table at most; a
+# server printing megabytes is not worth keeping, nor showing).
+_OUTPUT_LINES = 200
+_OUTPUT_CHARS = 64_000
+UNKNOWN_RESULT = "unknown"  # the command got no answer: whether it ran is not known
+
+
 def run_action(
     ref: DeploymentRef,
     verb: str,
@@ -124,6 +133,9 @@ def run_action(
     check_server_lock: bool = True,
     kind: str | None = None,
 ) -> ActionResult:
+    """Run the action and record it (the server's audit and ``history``) whatever the server
+    answers: a command that got no answer may have run, so it is recorded as ``unknown``.
+    Raises only before anything ran (the write guard, the server's lock)."""
     plan = prepare(ref, verb)
     probe = probe or Pm2Probe(shell, ref.server.id)
     started = datetime.now(UTC)
@@ -131,31 +143,20 @@ def run_action(
         if check_server_lock:
             ServerLock(shell, ref.app).check_free()
         t0 = time.monotonic()
-        res = plan.command.run(shell)
-        seconds = time.monotonic() - t0
-        output = "\n".join(clean_line(x) for x in (res.stdout + res.stderr).splitlines())
-        unread = ""
         try:
-            after = probe.app_status(ref.app)
-            status = after.status if after else "missing"
-        except Pm2Unavailable as exc:  # pm2 answered the action but not the read afterwards
-            status, unread = UNKNOWN, str(exc)
-        # pm2's own exit 0 stands when its state afterwards could not be read
-        ok = res.exit_code == 0 and status in (_wanted(verb), UNKNOWN)
-        if ok and unread:
-            message = (
-                f"{ref.app}: {verb} done in {seconds:.2f} s (exit 0); its state afterwards is "
-                f"unknown: {unread}."
+            res = plan.command.run(shell)
+        except EregError as exc:  # no answer or the connection cut: it may have run
+            seconds = time.monotonic() - t0
+            message = printable(
+                f"{ref.app}: no clear answer to {verb} after {seconds:.2f} s ({exc.short}): it "
+                "may have run; its state is unknown, see the status."
             )
-        elif ok:
-            message = f"{ref.app}: {verb} done in {seconds:.2f} s; now {status}."
+            result = ActionResult(verb, ref.app, False, UNKNOWN, seconds, message, "", exc)
+            outcome = UNKNOWN_RESULT
         else:
-            lines = [ln for ln in output.splitlines() if ln.strip()]
-            tail = lines[-1] if lines else ""
-            message = (
-                f"{ref.app}: {verb} failed (exit {res.exit_code}); pm2 says {status}. {tail}"
-            ).strip()
-        result = ActionResult(verb, ref.app, ok, status, seconds, message, output)
+            seconds = time.monotonic() - t0
+            result = _verdict(ref, verb, res, seconds, probe)
+            outcome = "ok" if result.ok else "failed"
     record = AuditRecord(
         kind=kind or verb,
         app=ref.app,
@@ -165,18 +166,61 @@ def run_action(
         machine=machine or socket.gethostname(),
         started_at=started.isoformat(timespec="seconds"),
         ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        result="ok" if ok else "failed",
-        app_state="up" if status == ONLINE else (UNKNOWN if status == UNKNOWN else "down"),
-        message=message,
-        steps=[StepRecord(plan.command.text, "ok" if ok else "failed", seconds, message)],
+        result=outcome,
+        app_state=_app_state(result.status),
+        message=result.message,
+        steps=[StepRecord(plan.command.text, outcome, seconds, result.message)],
     )
+    return _recorded(result, record, shell, history)
+
+
+def _verdict(
+    ref: DeploymentRef, verb: str, res: CommandResult, seconds: float, probe: AppProbe
+) -> ActionResult:
+    lines = [clean_line(x) for x in (res.stdout + res.stderr).split("\n")]
+    output = printable("\n".join(lines[-_OUTPUT_LINES:]).strip("\n")[-_OUTPUT_CHARS:], keep="\n")
+    unread = ""
+    try:
+        after = probe.app_status(ref.app)
+        status = after.status if after else "missing"
+    except EregError as exc:  # pm2 answered the action but not the read afterwards
+        status, unread = UNKNOWN, exc.short
+    # pm2's own exit 0 stands when its state afterwards could not be read
+    ok = res.exit_code == 0 and status in (_wanted(verb), UNKNOWN)
+    if ok and unread:
+        message = (
+            f"{ref.app}: {verb} done in {seconds:.2f} s (exit 0); its state afterwards is "
+            f"unknown: {unread}."
+        )
+    elif ok:
+        message = f"{ref.app}: {verb} done in {seconds:.2f} s; now {status}."
+    else:
+        tail = next((ln for ln in reversed(output.split("\n")) if ln.strip()), "")[:300]
+        message = (
+            f"{ref.app}: {verb} failed (exit {res.exit_code}); pm2 says {status}. {tail}"
+        ).strip()
+    return ActionResult(verb, ref.app, ok, status, seconds, printable(message), output)
+
+
+def _app_state(status: str) -> str:
+    return "up" if status == ONLINE else (UNKNOWN if status == UNKNOWN else "down")
+
+
+def _recorded(
+    result: ActionResult, record: AuditRecord, shell: Shell, history: History | None
+) -> ActionResult:
+    """Write the server's audit line and the history row; a record that could not be written
+    is said in the result's message (the action happened all the same)."""
+    missing: list[str] = []
     try:
         audit_append(shell, record)
-    except EregError:
-        pass  # the local record below still says what happened
+    except EregError as exc:
+        missing.append(f"the server's audit may lack this record: {exc.short}")
     if history is not None:
         try:
             history.add(record.to_dict())
-        except EregError as exc:  # the action happened: say so, with what was not recorded
-            result = replace(result, message=f"{result.message} ({exc})")
-    return result
+        except EregError as exc:
+            missing.append(str(exc))
+    if not missing:
+        return result
+    return replace(result, message=printable(f"{result.message} ({'; '.join(missing)})"))

@@ -1,13 +1,16 @@
 """The audit record of every write on an app: on the server for the team, and locally.
 
-On the server it is one JSON line appended with a single ``>>`` write to
-``~/.ereg-desktop/audit.jsonl`` (O_APPEND: concurrent writers never interleave a line). Records
+On the server it is one JSON line appended with a single ``write(2)`` to
+``~/.ereg-desktop/audit.jsonl`` (O_APPEND: concurrent writers never interleave a line), read
+back split on ``\n`` only (a record may hold U+2028, U+0085, ... which ``str.splitlines`` splits
+on). Records
 hold names, commits, times and outcomes, never logs or environment values.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +27,14 @@ from ereg_desktop.services.deploy.steps import (
 )
 
 AUDIT_FILE = f"{STATE_DIR}/audit.jsonl"
-_MAX_MESSAGE = 500  # keep one line well under a single write()
+_MAX_MESSAGE = 500  # a message is a sentence or two, not a log
+# Reading the team's record: at most this many lines, each cut on the server at MAX_LINE bytes
+# (a line longer than that is not one of ours: skipped and counted, never parsed). A writer keeps
+# each text to what a reader keeps of it, and its line to MAX_LINE bytes.
+TAIL_LINES = 500
+MAX_LINE = 16_384
+_MAX_FIELD = 2_000
+_MAX_KEY = 100
 ALREADY_RECORDED = "already-recorded"  # append_command's answer when another desktop recorded
 
 
@@ -58,23 +68,58 @@ class AuditRecord:
     steps: list[StepRecord] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as written: every text valid UTF-8 and cut to what a reader keeps, and the
+        whole line at most ``MAX_LINE`` bytes, so it reads back exactly as written."""
         d = asdict(self)
-        d["message"] = d["message"][:_MAX_MESSAGE]
+        for key, value in d.items():
+            if isinstance(value, str):
+                d[key] = _text(value, _MAX_MESSAGE if key == "message" else _MAX_FIELD)
+        d["reasons"] = {_text(str(k), _MAX_KEY): _text(str(v), _MAX_FIELD)
+                        for k, v in d["reasons"].items()}  # fmt: skip
         for s in d["steps"]:
-            s["message"] = s["message"][:_MAX_MESSAGE]
+            s["step"], s["state"] = _text(s["step"], _MAX_FIELD), _text(s["state"], _MAX_FIELD)
+            s["message"] = _text(s["message"], _MAX_MESSAGE)
             s["seconds"] = round(s["seconds"], 3)
         if d["downtime_s"] is not None:
             d["downtime_s"] = round(d["downtime_s"], 3)
+        _fit(d)
         return d
 
     def to_line(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _line(self.to_dict())
+
+
+def _line(d: dict[str, Any]) -> str:
+    # ensure_ascii=False keeps names readable in the file; JSON escapes every control character
+    # (\n, \r, NUL), so the only newline is the one that ends the line
+    return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str, limit: int) -> str:
+    """A lone surrogate cannot be encoded into the command that carries the line: U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value[:limit])
+
+
+def _fit(d: dict[str, Any]) -> None:
+    """Halve the longest text until the line fits in ``MAX_LINE`` bytes (a line longer than
+    that is not read back, and stays far under one read of ``cat``)."""
+    while len(_line(d).encode("utf-8")) > MAX_LINE:
+        slots: list[tuple[dict[str, Any], str]] = [
+            (d, k) for k, v in d.items() if isinstance(v, str)
+        ]
+        slots += [(d["reasons"], k) for k in d["reasons"]]
+        slots += [(s, "message") for s in d["steps"]]
+        owner, key = max(slots, key=lambda slot: len(slot[0][slot[1]]))
+        owner[key] = owner[key][: len(owner[key]) // 2]
 
 
 def append_command(
     record: AuditRecord, job_done: str | None = None, then: RemoteCommand | None = None
 ) -> RemoteCommand:
-    """One ``printf >>`` of one line; optionally mark the job whose outcome this records, and
+    """One line appended in one write; optionally mark the job whose outcome this records, and
     run ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
     not fail the record. $1 the line, $2 the job's folder (or empty), then ``then``'s argv."""
     check_app(record.app)
@@ -85,14 +130,20 @@ def append_command(
             "cd",
             'line="$1"; d="$2"; shift 2',
             f"mkdir -p {STATE_DIR}; a={AUDIT_FILE}",
+            # bash's printf writes a long line in pieces (one per stdio buffer), so two desktops'
+            # appends could interleave. The line is prepared in a file first: cat reads it whole
+            # (a line is at most MAX_LINE bytes, cat reads 128 KiB) and writes it with one
+            # write(2), which O_APPEND puts at the end in one piece.
+            f"t=$(mktemp {STATE_DIR}/.audit-line.XXXXXX); trap 'rm -f \"$t\"' EXIT",
+            'printf \'%s\\n\' "$line" > "$t"',
             'if [ -n "$d" ]; then',
             # Two desktops may follow one job (both re-attached on reconnect): an atomic mkdir
             # claims the right to record it, so the team's audit gets exactly one line per job.
             f'  if ! mkdir "$d/recording" 2>/dev/null; then echo {ALREADY_RECORDED}; exit 0; fi',
-            '  printf \'%s\\n\' "$line" >> "$a" || { rmdir "$d/recording"; exit 1; }',
+            '  cat "$t" >> "$a" || { rmdir "$d/recording"; exit 1; }',
             '  touch "$d/audited"',
             "else",
-            '  printf \'%s\\n\' "$line" >> "$a"',
+            '  cat "$t" >> "$a"',
             "fi",
             'if [ $# -gt 0 ]; then "$@" >/dev/null 2>&1 || true; fi',
         ],
@@ -104,11 +155,6 @@ def append_command(
     )
 
 
-# Reading the team's record: at most this many lines, each cut on the server at MAX_LINE bytes
-# (a line longer than that is not one of ours: skipped and counted, never parsed).
-TAIL_LINES = 500
-MAX_LINE = 16_384
-_MAX_FIELD = 2_000
 # Only these fields of a server line are kept (anything else a line carries is dropped).
 _TEXT_FIELDS = ("kind", "app", "server", "environment", "operator", "machine", "started_at",
                 "ended_at", "result", "app_state", "commit_before", "commit_after", "job",
@@ -164,7 +210,7 @@ def clean_record(d: dict[str, Any]) -> dict[str, Any] | None:
     reasons = d.get("reasons")
     if isinstance(reasons, dict):
         out["reasons"] = {
-            str(k)[:100]: str(v)[:_MAX_FIELD]
+            str(k)[:_MAX_KEY]: str(v)[:_MAX_FIELD]
             for k, v in reasons.items()
             if isinstance(v, str | int | float)
         }
@@ -178,10 +224,12 @@ def parse_audit(
     A record without a server id gets ``server``'s."""
     records: list[dict[str, Any]] = []
     skipped = 0
-    for line in text.splitlines():
+    # "\n" only: str.splitlines() also splits on U+2028, U+2029, U+0085, \r, \v, \f, \x1c-\x1e,
+    # which a record may hold (JSON escapes control characters, not those)
+    for line in text.split("\n"):
         if not line.strip():
             continue
-        if len(line) > max_line:
+        if len(line.encode("utf-8", "surrogateescape")) > max_line:
             skipped += 1
             continue
         try:

@@ -145,17 +145,23 @@ class JobRecord:
     @classmethod
     def from_json(cls, raw: str) -> JobRecord | None:
         """None when it is not a job record: no id that is a job id, no app name."""
+        got = cls.read(raw)
+        return got if isinstance(got, JobRecord) else None
+
+    @classmethod
+    def read(cls, raw: str) -> JobRecord | str:
+        """The record, or why ``raw`` is not one (in words, holding no part of it)."""
         try:
             d = json.loads(raw)
         except (ValueError, RecursionError):
-            return None
+            return "it is not valid JSON"
         if not isinstance(d, dict):
-            return None
+            return "it is not a job record (not a JSON object)"
         job_id, app = d.get("id"), d.get("app")
         if not (isinstance(job_id, str) and is_job_id(job_id)):
-            return None
+            return "its id is not a job id"
         if not (isinstance(app, str) and APP_NAME_RE.match(app)):
-            return None
+            return "its app is not an app name"
         raw_argv = d.get("argv")
         argv = tuple(text(a) for a in raw_argv) if isinstance(raw_argv, list) else ()
         version = d.get("version", 1)

@@ -12,12 +12,28 @@ and follow it again.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ereg_desktop.errors import ConnectionProblem, OperationFailed
+from ereg_desktop.services.deploy.job_answers import (
+    FINISHED,
+    LOST,
+    MISSING,
+    POLL_MAX_BYTES,
+    RUNNING,
+    DamagedJob,
+    GarbledAnswer,
+    JobListing,
+    JobPoll,
+    JobState,
+    parse_list,
+    parse_listing,
+    parse_poll,
+    parse_state,
+)
 from ereg_desktop.services.deploy.job_record import (
     JOB_RECORD_VERSION,
     JobContext,
@@ -34,7 +50,21 @@ from ereg_desktop.services.deploy.steps import (
     script,
 )
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "FINISHED",
+    "LOST",
+    "MISSING",
+    "POLL_MAX_BYTES",
+    "RUNNING",
+    "GarbledAnswer",
+    "JobListing",
+    "JobPoll",
+    "JobState",
+    "parse_list",
+    "parse_poll",
+    "parse_state",
     "JOB_RECORD_VERSION",
     "JobContext",
     "JobKind",
@@ -42,11 +72,7 @@ __all__ = [
 ]
 
 JOBS_DIR = f"{STATE_DIR}/jobs"
-
-RUNNING = "running"
-FINISHED = "finished"
-LOST = "lost"  # no exit file and no process: killed (reboot, kill -9) before it could say
-MISSING = "missing"
+DAMAGED_DIR = f"{JOBS_DIR}/.damaged"  # job folders set aside: a dot folder, so never listed
 
 
 def new_job_id(app: str, now: datetime | None = None) -> str:
@@ -59,31 +85,6 @@ def job_dir(job_id: str) -> str:
     if not is_job_id(job_id):
         raise ValueError(f"{job_id!r} is not a job id")
     return f"{JOBS_DIR}/{job_id}"
-
-
-@dataclass(frozen=True)
-class JobState:
-    state: str  # RUNNING, FINISHED, LOST or MISSING
-    exit_code: int | None = None
-
-    @property
-    def over(self) -> bool:
-        return self.state != RUNNING
-
-
-@dataclass(frozen=True)
-class JobPoll:
-    state: JobState
-    text: str  # the log bytes from the offset asked for, decoded
-    offset: int  # where the next poll starts
-
-
-@dataclass(frozen=True)
-class JobListing:
-    record: JobRecord
-    state: JobState
-    audited: bool
-    down_at: float | None = None  # when the app went down (epoch), noted by a desktop detaching
 
 
 # Shell function: `alive PIDFILE JOBID` is true when the pid is alive *and* is this job's shell
@@ -173,8 +174,11 @@ def poll_command(job_id: str, offset: int, wait_s: float = 0.0) -> RemoteCommand
             *(_LONG_POLL if steps else []),
             _ALIVE,
             _STATE,
-            'echo "$s"',
             'end=$(wc -c < "$d/log" 2>/dev/null || echo 0)',
+            # a log that grew by more than a poll takes is read in pieces: the job is not over
+            # for the reader before its last piece
+            f"if [ $((end - o)) -gt {POLL_MAX_BYTES} ]; then end=$((o + {POLL_MAX_BYTES})); s=running; fi",
+            'echo "$s"',
             *_SAFE_END,
             'echo "size $end"',
             'if [ "$end" -gt "$o" ]; then tail -c +$((o + 1)) "$d/log" | head -c $((end - o)); fi',
@@ -244,55 +248,37 @@ def mark_down_command(job_id: str, down_at: float) -> RemoteCommand:
     )
 
 
-def parse_state(line: str) -> JobState:
-    line = line.strip()
-    if line.startswith("exit "):
-        try:
-            return JobState(FINISHED, int(line[5:].strip()))
-        except ValueError:
-            return JobState(FINISHED, None)
-    if line == RUNNING:
-        return JobState(RUNNING)
-    if line == MISSING:
-        return JobState(MISSING)
-    return JobState(LOST)
-
-
-def parse_poll(stdout: str, offset: int) -> JobPoll:
-    state_line, _, rest = stdout.partition("\n")
-    state = parse_state(state_line)
-    if state.state == MISSING:
-        return JobPoll(state, "", offset)
-    size_line, _, text = rest.partition("\n")
-    try:
-        size = int(size_line.split()[1])
-    except (IndexError, ValueError):
-        size = offset + len(text.encode("utf-8", "surrogateescape"))
-    return JobPoll(state, text, max(size, offset))
-
-
-def parse_list(stdout: str) -> list[JobListing]:
-    """Jobs whose job.json is readable and names the folder it is in (a record copied or edited
-    into another job's folder would be followed under the wrong id: it is left out)."""
-    out = []
-    for line in stdout.splitlines():
-        parts = line.split("\t", 4)
-        if len(parts) != 5:
-            continue
-        state, audited, down, folder, text = parts
-        try:
-            down_at = float(down) if down else None
-        except ValueError:
-            down_at = None
-        record = JobRecord.from_json(text)
-        if record is not None and record.id == folder:
-            out.append(JobListing(record, parse_state(state), audited == "audited", down_at))
-    return sorted(out, key=lambda j: j.record.id)
+def set_aside_command(folders: Sequence[str], stamp: str) -> RemoteCommand:
+    """Move ended job folders with a damaged job.json to ``jobs/.damaged/NAME-STAMP``, where
+    nothing lists them; a job still running is left (its shell writes in its folder). One
+    ``moved NAME`` line per folder moved. $1 the stamp, then the folders' names."""
+    return script(
+        "set damaged job records aside",
+        [
+            "cd",
+            _ALIVE,
+            't="$1"; shift',
+            f"mkdir -p {DAMAGED_DIR}",
+            'for n in "$@"; do',
+            f'  d={JOBS_DIR}/"$n"',
+            '  case "$n" in ""|.*|*/*) continue;; esac',
+            '  [ -d "$d" ] || continue',
+            '  if [ ! -f "$d/exit" ] && alive "$d/pid" "$n"; then continue; fi',
+            f'  if mv -T -- "$d" {DAMAGED_DIR}/"$n-$t" 2>/dev/null; then echo "moved $n"; fi',
+            "done",
+        ],
+        stamp,
+        *folders,
+        kind=CommandKind.WRITE,
+        timeout=30,
+    )
 
 
 class ServerJobs:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
+        # what the last listing set aside (or found damaged and left): one message per folder
+        self.set_aside: list[str] = []
 
     def _run(self, cmd: RemoteCommand) -> str:
         res = cmd.run(self.shell)
@@ -325,15 +311,40 @@ class ServerJobs:
         res = cmd.run(self.shell)
         if res.exit_code == -1:  # no exit status: the session was cut while the poll waited
             raise ConnectionProblem(f"{cmd.title}: the connection dropped during the poll")
-        if res.exit_code != 0:
-            raise OperationFailed(
-                f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
-            )
-        return parse_poll(res.stdout, offset)
+        if res.exit_code != 0:  # the script always exits 0: its answer is not one it printed
+            raise GarbledAnswer(job_id, f"the poll failed with exit {res.exit_code}")
+        return parse_poll(res.stdout, offset, job_id)
 
     def listing(self, app: str | None = None) -> list[JobListing]:
-        jobs = parse_list(self._run(list_command()))
-        return [j for j in jobs if app is None or j.record.app == app]
+        """The jobs on the server; a job folder whose job.json fails the check is set aside
+        (when it ended) and named in :attr:`set_aside` and the log, so it blocks nothing."""
+        found = parse_listing(self._run(list_command()))
+        self.set_aside = self._set_aside(found.damaged) if found.damaged else []
+        return [j for j in found.jobs if app is None or j.record.app == app]
+
+    def _set_aside(self, damaged: list[DamagedJob]) -> list[str]:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        ended = [d.folder for d in damaged if not d.running]
+        problem = ""
+        try:
+            answer = self._run(set_aside_command(ended, stamp)) if ended else ""
+        except OperationFailed as exc:  # housekeeping: the listing stands without it
+            answer, problem = "", f" ({exc})"
+        moved = {line[6:] for line in answer.split("\n") if line.startswith("moved ")}
+        notices = []
+        for d in damaged:
+            where = f"~/{JOBS_DIR}/{d.folder}"
+            if d.folder in moved:
+                then = (f"set aside as ~/{DAMAGED_DIR}/{d.folder}-{stamp}; it is not followed. "
+                        "Look at it there, and delete it once understood.")  # fmt: skip
+            elif d.running:
+                then = "left where it is, since its job is still running; it is not followed."
+            else:
+                then = f"it could not be moved aside{problem}; it is not followed."
+            notices.append(f"Server job folder {where} has a damaged job.json ({d.why}): {then}")
+        for text in notices:
+            log.warning("%s", text)
+        return notices
 
     def unfinished_business(self, app: str) -> list[JobListing]:
         """Jobs to re-attach to: still running, or ended with nobody having recorded the outcome."""

@@ -82,7 +82,7 @@ class LockOwner:
                 purpose=str(d.get("purpose", LockPurpose.DEPLOY.value)),
                 job=d.get("job") if isinstance(d.get("job"), str) else None,
             )
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError):  # pid 1e400: Overflow
             return None
 
     def describe(self) -> str:

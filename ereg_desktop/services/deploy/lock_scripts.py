@@ -184,7 +184,7 @@ def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
         line, _, rest = rest.partition("\n")
         try:
             heartbeat = max(0.0, float(int(line.split()[1])))
-        except (IndexError, ValueError):
+        except (IndexError, ValueError, OverflowError):  # OverflowError: a 400-digit age
             heartbeat = None
     owner = LockOwner.from_json(rest.strip()) if rest.strip() else None
     if owner is not None and heartbeat is not None:
@@ -197,7 +197,7 @@ def _ownerless(line: str) -> LockOwner | None:
         _, age_s, mtime = line.split()[:3]
         since = datetime.now(UTC) - timedelta(seconds=max(0, int(age_s)))
         stamp = int(mtime)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an age past datetime's range
         return None
     return LockOwner(
         OWNERLESS, "?", 0, since.isoformat(timespec="seconds"), "", "unknown",
