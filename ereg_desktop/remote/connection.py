@@ -217,7 +217,6 @@ def _host_name(server: Server) -> str:
     return server.host if server.port == 22 else f"[{server.host}]:{server.port}"
 
 
-
 def _connect_failure(server: Server, exc: BaseException) -> BaseException:
     """What a failed ``SSHClient.connect`` means for the operator (anything else: as is)."""
     if isinstance(exc, ConnectionProblem):

@@ -101,9 +101,7 @@ class KnownHosts:
             raws.pop()
         return [_parse_line(number, raw) for number, raw in enumerate(raws, start=1)]
 
-    def trust(
-        self, host: str, port: int, key: paramiko.PKey, server: Server | None = None
-    ) -> None:
+    def trust(self, host: str, port: int, key: paramiko.PKey, server: Server | None = None) -> None:
         """Pin ``key`` for host:port, replacing whatever was pinned for that name before (a
         damaged line of that name included). Every other line is kept byte for byte."""
         name = host_key_name(host, port)
@@ -123,9 +121,7 @@ def _parse_line(number: int, raw: bytes) -> _Line:
         return _Line(number, raw, (), None, "")
     fields = text.split()
     host_field = fields[0]
-    names = (
-        tuple(host_field.decode("ascii").split(",")) if _HOST_FIELD.match(host_field) else None
-    )
+    names = tuple(host_field.decode("ascii").split(",")) if _HOST_FIELD.match(host_field) else None
     if names is None:
         return _Line(number, raw, None, None, "the host name is not readable (damaged line)")
     try:

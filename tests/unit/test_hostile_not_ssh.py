@@ -46,6 +46,7 @@ def peer(request: pytest.FixtureRequest) -> Iterator[int]:
     thread.start()
     yield listener.getsockname()[1]
     stop.set()
+    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (close alone does not)
     listener.close()
     thread.join(timeout=5)
 
