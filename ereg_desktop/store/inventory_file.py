@@ -45,9 +45,14 @@ class InventoryFile:
         file becomes the example, a BOM (Notepad) is accepted, an empty file is refused (a disk
         or an editor cut it: taking it for "no servers" would replace the last good copy)."""
         path = str(self.path)
-        try:
-            if not self.path.exists():
+        if not self.path.exists():
+            try:
                 atomic_write(self.path, DEFAULT_INVENTORY_TOML.encode(), mode=0o644)
+            except OSError as exc:
+                raise InventoryError(
+                    path, [(None, f"missing, and the example cannot be written: {exc.strerror}")]
+                ) from None
+        try:
             data = self.path.read_bytes()
         except OSError as exc:
             raise InventoryError(path, [(None, f"cannot read: {exc.strerror}")]) from None
