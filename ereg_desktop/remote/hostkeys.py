@@ -39,11 +39,6 @@ def host_key_name(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
-def _key_family(key_type: str) -> str:
-    # paramiko names RSA keys ssh-rsa whatever signature algorithm was negotiated
-    return "ssh-rsa" if key_type.startswith(("rsa-sha2-", "ssh-rsa")) else key_type
-
-
 @dataclass(frozen=True)
 class _Line:
     """One line of the file as read: ``names`` None when it cannot be told whose line it is."""
@@ -106,6 +101,7 @@ class KnownHosts:
         damaged line of that name included). Every other line is kept byte for byte."""
         name = host_key_name(host, port)
         with self._lock:
+            # a line nobody can attribute is kept: it may be another server's pin
             kept = [
                 line.raw
                 for line in self._read(name, server)
@@ -122,7 +118,7 @@ def _parse_line(number: int, raw: bytes) -> _Line:
     fields = text.split()
     host_field = fields[0]
     names = tuple(host_field.decode("ascii").split(",")) if _HOST_FIELD.match(host_field) else None
-    if names is None:
+    if names is None or not all(_readable_pattern(p) for p in names):
         return _Line(number, raw, None, None, "the host name is not readable (damaged line)")
     try:
         text.decode("utf-8")
@@ -147,6 +143,20 @@ def _parse_line(number: int, raw: bytes) -> _Line:
     if key is None or key.asbytes() != blob:
         return _Line(number, raw, names, None, f"the {key_type} key is damaged or not supported")
     return _Line(number, raw, names, key, "")
+
+
+def _readable_pattern(pattern: str) -> bool:
+    """A hashed name (``|1|salt|hash``) holds two base64 SHA-1 sized fields; a cut one matches
+    no name, yet the line could be anyone's."""
+    if not pattern.startswith("|1|"):
+        return True
+    parts = pattern.split("|")
+    try:
+        return len(parts) == 4 and all(
+            len(base64.b64decode(p, validate=True)) == 20 for p in parts[2:]
+        )
+    except binascii.Error:
+        return False
 
 
 def _pattern_matches(pattern: str, name: str) -> bool:

@@ -26,6 +26,9 @@ PIECES = st.one_of(
     st.sampled_from([b"\n", b"\r\n", b" ", b"\t", b"\x00", b"#", b"@revoked ", b"\xff", b","]),
     st.integers(0, len(GOOD_LINE)).map(lambda n: GOOD_LINE[:n]),
     st.just(b"other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"),
+    st.integers(0, 60).map(
+        lambda n: b"|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg="[:n]
+    ),
 )
 FILES = st.lists(PIECES, max_size=12).map(b"".join)
 

@@ -117,6 +117,7 @@ def test_another_servers_broken_line_does_not_block_this_one(
         for what, data in [
             ("binary garbage", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n"),
             ("a host field that is not UTF-8", b"127.0.0.\xb1 ssh-ed25519 AAAA\n"),
+            ("a hashed host name cut short", b"|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0V\n"),
         ]
     ],
 )
@@ -250,3 +251,15 @@ def test_trust_replaces_the_damaged_line_and_keeps_the_others(
     assert path.read_bytes() == other + b"\n" + good_line[0] + b"\n"
     pinned = KnownHosts(path).pinned("127.0.0.1", 2222)
     assert [fingerprint(k) for k in pinned.values()] == [fingerprint(good_line[1])]
+
+
+def test_a_hashed_pin_is_found_and_replaced_on_trust(
+    tmp_path: Path, good_line: tuple[bytes, paramiko.PKey]
+) -> None:
+    key = good_line[1]
+    path = tmp_path / "known_hosts"
+    hashed = paramiko.HostKeys.hash_host(NAME)
+    path.write_text(f"{hashed} {key.get_name()} {key.get_base64()}\n")
+    assert list(KnownHosts(path).pinned("127.0.0.1", 2222).values()) == [key]
+    KnownHosts(path).trust("127.0.0.1", 2222, key)
+    assert path.read_bytes() == good_line[0] + b"\n"
