@@ -11,7 +11,12 @@ from test_secrets_backends import FailingKeyring, LimitedKeyring
 
 from ereg_desktop.cli import main
 from ereg_desktop.errors import EXIT_BAD_INPUT, EregError
+from ereg_desktop.remote.connection import ConnectionPool
+from ereg_desktop.remote.hostkeys import KnownHosts
 from ereg_desktop.services import keys
+from ereg_desktop.services.monitor import Monitor
+from ereg_desktop.services.status import UNREACHABLE
+from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.secrets import PRIVATE_KEY, PUBLIC_KEY, SecretCorrupted, SecretStore
 
 SERVICE = "ereg-desktop:unctad"
@@ -223,3 +228,23 @@ def test_the_first_chunk_format_is_still_read_and_replaced_cleanly() -> None:
     store.put(PRIVATE_KEY, "new", "unctad")
     assert store.get(PRIVATE_KEY, "unctad") == "new"
     assert sorted(k[1] for k in LimitedKeyring.entries) == [PRIVATE_KEY, f"{PRIVATE_KEY}#a.1"]
+
+
+@pytest.mark.hostile(
+    area="keyring",
+    tried="a status poll when a chunk of the stored private key is missing",
+    outcome="the server shows unreachable with 'incomplete or damaged' and the entry; no "
+    "socket opened, the poll returns",
+)
+def test_the_poll_with_a_damaged_key_says_so(tmp_path: Path) -> None:
+    store = SecretStore(LimitedKeyring())
+    keys.generate_key(store, "unctad", "c")
+    del LimitedKeyring.entries[(SERVICE, f"{PRIVATE_KEY}#a.1")]
+    pool = ConnectionPool(
+        KnownHosts(tmp_path / "kh"), lambda s: keys.load_pkey(store, s.id), connect_timeout=1
+    )
+    # port 9 (discard) is closed here: had the socket been opened, this would say "refused"
+    status = Monitor(pool).poll(Server(id="unctad", host="127.0.0.1", port=9))
+    assert status.state == UNREACHABLE
+    assert "incomplete or damaged" in status.reason and PRIVATE_KEY in status.reason
+    pool.close()
