@@ -206,14 +206,24 @@ def import_key(
 ) -> StoredKey:
     """Read a private key file (ed25519, RSA, ECDSA; OpenSSH or PEM) into the keyring."""
     data = _read_key_file(path)
-    key = _load(data, passphrase or None)
+    key = _load_file(path, data, passphrase or None)
     assert key is not None
     used = passphrase if passphrase and _load(data, None, probe=True) is None else None
     return _store(store, server_id, key, comment, used, keep_passphrase)
 
 
 def key_needs_passphrase(path: Path) -> bool:
-    return _load(_read_key_file(path), None, probe=True) is None
+    return _load_file(path, _read_key_file(path), None, probe=True) is None
+
+
+def _load_file(
+    path: Path, data: bytes, passphrase: str | None, probe: bool = False
+) -> PrivateKey | None:
+    """:func:`_load`, its refusal naming the file (a wrong passphrase is not the file's fault)."""
+    try:
+        return _load(data, passphrase, probe)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{path}: {exc}") from None
 
 
 def _read_key_file(path: Path) -> bytes:

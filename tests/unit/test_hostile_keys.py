@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,3 +249,92 @@ def test_the_poll_with_a_damaged_key_says_so(tmp_path: Path) -> None:
     assert status.state == UNREACHABLE
     assert "incomplete or damaged" in status.reason and PRIVATE_KEY in status.reason
     pool.close()
+
+
+def _key_file(tmp: Path, how: str) -> Path:
+    key = tmp / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    text = key.read_bytes()
+    body = text.split(b"\n")[1]
+    damaged = {
+        "empty (0 bytes)": b"",
+        "binary garbage": bytes(range(256)) * 8,
+        "cut in half": text[: len(text) // 2],
+        "a NUL in the key": text.replace(body, body[:10] + b"\x00" + body[11:]),
+        "invalid UTF-8": text.replace(body, body[:10] + b"\xe9" + body[11:]),
+        "the public key given instead": (tmp / "id_ed25519.pub").read_bytes(),
+    }
+    if how == "a directory":
+        path = tmp / "dir"
+        path.mkdir()
+        return path
+    path = tmp / "damaged"
+    path.write_bytes(damaged[how])
+    return path
+
+
+KEY_DAMAGE = [
+    "empty (0 bytes)",
+    "binary garbage",
+    "cut in half",
+    "a NUL in the key",
+    "invalid UTF-8",
+    "the public key given instead",
+    "a directory",
+]
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(
+            how,
+            marks=pytest.mark.hostile(
+                area="keys",
+                tried=f"`keys import` of a key file: {how}",
+                outcome="exit 2 naming the file; the key stored before is kept",
+            ),
+        )
+        for how in KEY_DAMAGE
+    ],
+)
+def test_importing_a_damaged_key_file_names_it_and_keeps_the_stored_key(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    assert main(["--config-dir", str(cli_env), "keys", "generate"]) == 0
+    before = dict(LimitedKeyring.entries)
+    path = _key_file(tmp_path, how)
+    capsys.readouterr()
+    code = main(["--config-dir", str(cli_env), "keys", "import", str(path), "--replace"])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err
+    assert LimitedKeyring.entries == before
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(
+            how,
+            marks=pytest.mark.hostile(
+                area="keys",
+                tried=f"`keys import` of a key file with {how} (Windows editors)",
+                outcome="imported: the same key as the original",
+            ),
+        )
+        for how in ("CRLF line ends", "a UTF-8 BOM")
+    ],
+)
+def test_what_editors_do_to_a_key_file_is_accepted(tmp_path: Path, how: str) -> None:
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    text = key.read_bytes()
+    edited = tmp_path / "edited"
+    edited.write_bytes(
+        text.replace(b"\n", b"\r\n") if how.startswith("CRLF") else b"\xef\xbb\xbf" + text
+    )
+    store = SecretStore(LimitedKeyring())
+    stored = keys.import_key(store, "unctad", edited, None, "c")
+    public = " ".join((tmp_path / "id_ed25519.pub").read_text().split()[:2])
+    assert stored.public_line.startswith(public)
