@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
     server = pick_server(inv, args.server)
     known = KnownHosts(paths.known_hosts_file)
     if args.hosts_command == "show":
-        pinned = known.pinned(server.host, server.port)
+        pinned = known.pinned(server.host, server.port, server)
         if not pinned:
             print(f"No host key pinned for {server.id} ({server.label}).")
         for key_type, key in pinned.items():
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         return 0
     key = fetch_host_key(server)
     offered = fingerprint(key)
-    before = [fingerprint(k) for k in known.pinned(server.host, server.port).values()]
+    before = [fingerprint(k) for k in known.pinned(server.host, server.port, server).values()]
     if before and offered not in before:
         # A changed key is what an attacker in the middle looks like: a y/N is not enough.
         print(
@@ -75,6 +75,6 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
             file=sys.stderr,
         )
         return EXIT_CONNECTION
-    known.trust(server.host, server.port, key)
+    known.trust(server.host, server.port, key, server)
     print(f"Trusted {key.get_name()} {offered} for {server.id} ({server.label}).")
     return 0

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
     store = ctx.secrets
     comment = keys.key_comment(inv.operator.name or getpass.getuser())
     if args.keys_command == "import":
-        if keys.has_key(store, server.id) and not args.replace:
+        if not args.replace and keys.has_key(store, server.id):
             raise BadInputError(
                 f"A key for {server.id} is already stored; add --replace to import this one "
                 "instead (the stored key is then gone from this computer)."
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         print(keys.admin_message(server, stored.public_line), end="")
         return 0
     if args.keys_command == "generate":
-        if keys.has_key(store, server.id) and not args.replace:
+        if not args.replace and keys.has_key(store, server.id):
             raise BadInputError(
                 f"A key for {server.id} is already stored; add --replace to make a new one "
                 "(the old key stops working once it is replaced)."

@@ -22,6 +22,7 @@ from ereg_desktop.remote.errors import (
     NoAnswer,
     NoUsableKey,
     Unreachable,
+    ssh_failure,
 )
 from ereg_desktop.remote.hostkeys import KnownHosts, RefuseUnknownHost, fingerprint
 from ereg_desktop.remote.tcp import open_socket
@@ -107,9 +108,11 @@ class ConnectionPool:
             raise
         except EregError as exc:  # no key, no keyring, a wrong or declined passphrase
             raise NoUsableKey(server, exc) from None
+        # before the socket too: a damaged known_hosts is refused without touching the network
+        pinned = self.known_hosts.pinned(server.host, server.port, server)
         sock = open_socket(server, self.connect_timeout)
         client = paramiko.SSHClient()
-        for key_type, key in self.known_hosts.pinned(server.host, server.port).items():
+        for key_type, key in pinned.items():
             client.get_host_keys().add(_host_name(server), key_type, key)
         client.set_missing_host_key_policy(RefuseUnknownHost(server))
         try:
@@ -126,20 +129,10 @@ class ConnectionPool:
                 allow_agent=False,
                 look_for_keys=False,
             )
-        except ConnectionProblem:
+        except BaseException as exc:
             client.close()
-            raise
-        except paramiko.BadHostKeyException as exc:
-            client.close()
-            raise ChangedHostKey(
-                server, fingerprint(exc.expected_key), fingerprint(exc.key)
-            ) from None
-        except paramiko.AuthenticationException:
-            client.close()
-            raise AuthFailed(server) from None
-        except (paramiko.SSHException, EOFError, OSError) as exc:
-            client.close()
-            raise Unreachable(server, _ssh_failure(exc)) from None
+            sock.close()  # SSHClient.close leaves it open when no transport was made
+            raise _connect_failure(server, exc) from None
         transport = client.get_transport()
         assert transport is not None
         transport.set_keepalive(self.keepalive_s)
@@ -178,10 +171,10 @@ class ConnectionPool:
             # operation on this server is using: keep it.
             if transport.is_active():
                 raise Unreachable(
-                    server, f"the server refused a new session ({_ssh_failure(exc)})"
+                    server, f"the server refused a new session ({ssh_failure(exc)})"
                 ) from None
             self._drop_transport(server.id, transport)
-            raise Unreachable(server, f"connection lost ({_ssh_failure(exc)})") from None
+            raise Unreachable(server, f"connection lost ({ssh_failure(exc)})") from None
 
     def _drop_transport(self, server_id: str, transport: paramiko.Transport) -> None:
         """Drop the server's connection if it is still the one that died (another thread may
@@ -224,10 +217,14 @@ def _host_name(server: Server) -> str:
     return server.host if server.port == 22 else f"[{server.host}]:{server.port}"
 
 
-def _ssh_failure(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    if isinstance(exc, EOFError) or "banner" in text.lower():
-        return "the server closed the connection before SSH started (is it an SSH server?)"
-    if isinstance(exc, TimeoutError):
-        return "timeout"
-    return f"{type(exc).__name__}: {text}"[:300]
+def _connect_failure(server: Server, exc: BaseException) -> BaseException:
+    """What a failed ``SSHClient.connect`` means for the operator (anything else: as is)."""
+    if isinstance(exc, ConnectionProblem):
+        return exc
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return ChangedHostKey(server, fingerprint(exc.expected_key), fingerprint(exc.key))
+    if isinstance(exc, paramiko.AuthenticationException):
+        return AuthFailed(server)
+    if isinstance(exc, paramiko.SSHException | EOFError | OSError):
+        return Unreachable(server, ssh_failure(exc))
+    return exc

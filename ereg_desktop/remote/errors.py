@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ereg_desktop.errors import ConnectionProblem, EregError
 from ereg_desktop.store.inventory import Server
 
@@ -97,3 +99,49 @@ class HostKeyMismatch(ConnectionProblem):
             f"{server.host} shows the host key {offered}, not {expected}: nothing was "
             f"trusted. Check the fingerprint with {_admin(server)}."
         )
+
+
+class KnownHostsDamaged(ConnectionProblem):
+    """The known-hosts file cannot say which key is pinned for a server: unreadable, or a line
+    that is (or may be) the server's is broken. Refused like a changed key, never taken for
+    "unknown host": that prompt is what an attacker in the middle would want to see."""
+
+    def __init__(
+        self,
+        path: Path,
+        line: int | None,
+        problem: str,
+        name: str,
+        attributed: bool = True,
+        server: Server | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.server_id = server.id if server is not None else ""
+        where = f"{path}:{line}" if line else str(path)
+        self.reason = f"known_hosts damaged ({where}: {problem})"
+        if attributed:
+            why = f"The host key pinned for {name} cannot be checked, so the connection is refused."
+        else:
+            why = (
+                f"That line may hold the host key pinned for {name}, so the connection is "
+                "refused; fix or delete the line."
+            )
+        advice = ""
+        if server is not None:
+            advice = (
+                f" Check the fingerprint with {_admin(server)}, then run `ereg-desktop hosts "
+                f"trust {server.id} --fingerprint SHA256:...` to pin it again (the damaged line "
+                "is replaced)."
+            )
+        super().__init__(f"{where}: {problem}. {why}{advice}")
+
+
+def ssh_failure(exc: BaseException) -> str:
+    """Why paramiko gave up, in words: a peer that is not an SSH server is the common case."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, EOFError) or "banner" in text.lower():
+        return "the server closed the connection before SSH started (is it an SSH server?)"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return f"{type(exc).__name__}: {text}"[:300]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from ereg_desktop.remote.errors import Unreachable
 from ereg_desktop.store.inventory import Server
+
+# paramiko's transport thread logs a traceback at ERROR when the peer is not an SSH server (an
+# HTTP server, a port that closes at once); with no handler anywhere, Python's last-resort
+# handler prints it on stderr. The reason reaches the operator as an Unreachable already.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 def open_socket(server: Server, timeout: float) -> socket.socket:

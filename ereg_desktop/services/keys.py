@@ -8,6 +8,7 @@ never written to disk: the paramiko key object is built in memory from the store
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ereg_desktop.errors import BadInputError, EregError
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.store.secrets import PASSPHRASE, PRIVATE_KEY, PUBLIC_KEY, SecretStore
+from ereg_desktop.store.secrets import (
+    PASSPHRASE,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    SecretCorrupted,
+    SecretStore,
+)
 
 PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 # Asked when the stored key is encrypted and its passphrase isn't stored; None = the operator
@@ -146,12 +153,26 @@ def _store(
     keep_passphrase: bool,
 ) -> StoredKey:
     public = public_line(key, comment)
-    store.put(PRIVATE_KEY, _to_openssh(key, passphrase), server_id)
-    store.put(PUBLIC_KEY, public, server_id)
-    if passphrase and keep_passphrase:
-        store.put(PASSPHRASE, passphrase, server_id)
-    else:
-        store.delete(PASSPHRASE, server_id)
+    values = {
+        PRIVATE_KEY: _to_openssh(key, passphrase),
+        PUBLIC_KEY: public,
+        PASSPHRASE: passphrase if passphrase and keep_passphrase else None,
+    }
+    before = {entry: _stored_or_none(store, entry, server_id) for entry in values}
+    done: list[str] = []
+    try:
+        for entry, value in values.items():
+            _set(store, entry, value, server_id)
+            done.append(entry)
+    except EregError:
+        # the keyring failed between entries: put back what was there, so the private key and
+        # its public line stay a pair (each entry alone is whole either way, see SecretStore.put)
+        for entry in done:
+            try:
+                _set(store, entry, before[entry], server_id)
+            except EregError:
+                pass
+        raise
     return StoredKey(
         server_id=server_id,
         key_type=public.split(" ", 1)[0],
@@ -159,6 +180,20 @@ def _store(
         encrypted=bool(passphrase),
         passphrase_stored=bool(passphrase and keep_passphrase),
     )
+
+
+def _stored_or_none(store: SecretStore, entry: str, server_id: str) -> str | None:
+    try:
+        return store.get(entry, server_id)
+    except SecretCorrupted:  # being replaced: nothing worth putting back
+        return None
+
+
+def _set(store: SecretStore, entry: str, value: str | None, server_id: str) -> None:
+    if value is None:
+        store.delete(entry, server_id)
+    else:
+        store.put(entry, value, server_id)
 
 
 def import_key(
@@ -170,24 +205,43 @@ def import_key(
     keep_passphrase: bool = False,
 ) -> StoredKey:
     """Read a private key file (ed25519, RSA, ECDSA; OpenSSH or PEM) into the keyring."""
-    try:
-        data = path.read_bytes()[: _MAX_KEY_FILE + 1]
-    except OSError as exc:
-        raise KeyFileError(f"Cannot read {path}: {exc.strerror}") from None
-    if len(data) > _MAX_KEY_FILE:
-        raise KeyFileError(f"{path} is too large to be a private key.")
-    key = _load(data, passphrase or None)
+    data = _read_key_file(path)
+    key = _load_file(path, data, passphrase or None)
     assert key is not None
     used = passphrase if passphrase and _load(data, None, probe=True) is None else None
     return _store(store, server_id, key, comment, used, keep_passphrase)
 
 
 def key_needs_passphrase(path: Path) -> bool:
+    return _load_file(path, _read_key_file(path), None, probe=True) is None
+
+
+def _load_file(
+    path: Path, data: bytes, passphrase: str | None, probe: bool = False
+) -> PrivateKey | None:
+    """:func:`_load`, its refusal naming the file (a wrong passphrase is not the file's fault)."""
     try:
-        data = path.read_bytes()[: _MAX_KEY_FILE + 1]
+        return _load(data, passphrase, probe)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{path}: {exc}") from None
+
+
+def _read_key_file(path: Path) -> bytes:
+    """The file's bytes, refused as too large from its size, or after one bounded read for a
+    file whose size says nothing (``/dev/zero``, a pipe): never read whole."""
+    too_large = KeyFileError(
+        f"{path} is too large to be a private key (a key file is under {_MAX_KEY_FILE // 1024} KiB)."
+    )
+    try:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > _MAX_KEY_FILE:
+                raise too_large
+            data = f.read(_MAX_KEY_FILE + 1)
     except OSError as exc:
         raise KeyFileError(f"Cannot read {path}: {exc.strerror}") from None
-    return _load(data, None, probe=True) is None
+    if len(data) > _MAX_KEY_FILE:
+        raise too_large
+    return data
 
 
 def generate_key(store: SecretStore, server_id: str, comment: str) -> StoredKey:

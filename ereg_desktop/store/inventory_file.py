@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from ereg_desktop.store.atomic import atomic_write
 from ereg_desktop.store.default_inventory import DEFAULT_INVENTORY_TOML
 from ereg_desktop.store.inventory import Inventory
 from ereg_desktop.store.inventory_toml import dump_inventory, parse_inventory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,19 +35,47 @@ class InventoryFile:
 
     def load(self) -> Inventory:
         """Strict load for the CLI: a broken file raises :class:`InventoryError` (exit code 2)."""
-        if not self.path.exists():
-            atomic_write(self.path, DEFAULT_INVENTORY_TOML.encode(), mode=0o644)
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InventoryError(
-                str(self.path), [(None, f"not UTF-8 text ({exc.reason})")]
-            ) from None
-        except OSError as exc:
-            raise InventoryError(str(self.path), [(None, f"cannot read: {exc.strerror}")]) from None
+        text = self._read_text()
         inv = parse_inventory(text, str(self.path))
         self._remember_good(text)
         return inv
+
+    def _read_text(self) -> str:
+        """The file as text, or :class:`InventoryError` naming the file (and line): a missing
+        file becomes the example, a BOM (Notepad) is accepted, an empty file is refused (a disk
+        or an editor cut it: taking it for "no servers" would replace the last good copy)."""
+        path = str(self.path)
+        if not self.path.exists():
+            try:
+                atomic_write(self.path, DEFAULT_INVENTORY_TOML.encode(), mode=0o644)
+            except OSError as exc:
+                raise InventoryError(
+                    path, [(None, f"missing, and the example cannot be written: {exc.strerror}")]
+                ) from None
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise InventoryError(path, [(None, f"cannot read: {exc.strerror}")]) from None
+        data = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            problem = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column})"
+            raise InventoryError(path, [(line, problem)]) from None
+        if not text.strip():
+            raise InventoryError(
+                path,
+                [
+                    (
+                        None,
+                        f"the file is empty; restore it from {self.last_good_path.name} beside "
+                        "it, or delete it to start again from the example",
+                    )
+                ],
+            )
+        return text
 
     def load_for_gui(self) -> LoadedInventory:
         """Never fails: a broken file is reported and the last good copy (or the default) is used."""
@@ -53,7 +85,7 @@ class InventoryFile:
             for candidate in (self.last_good_path,):
                 if candidate.exists():
                     try:
-                        text = candidate.read_text(encoding="utf-8")
+                        text = candidate.read_text(encoding="utf-8-sig")
                         return LoadedInventory(
                             parse_inventory(text, str(candidate)), problem, candidate
                         )
@@ -76,4 +108,7 @@ class InventoryFile:
                 return
         except (OSError, UnicodeDecodeError):
             pass
-        atomic_write(self.last_good_path, text.encode(), mode=0o644)
+        try:
+            atomic_write(self.last_good_path, text.encode(), mode=0o644)
+        except OSError as exc:  # a read-only folder: the inventory itself is still usable
+            log.info("could not keep a last good copy %s: %s", self.last_good_path, exc)

@@ -85,7 +85,8 @@ class _Reader:
             return kind()
         if kind is int and isinstance(value, bool):
             self.problem((*where, key), f"{key} must be a number, not {value!r}")
-            return kind()
+            # the default, so later checks of the value (a port's range) add no second problem
+            return kind() if default is _REQUIRED else default
         if not isinstance(value, kind):
             self.problem((*where, key), f"{key} must be {_KIND[kind]}, not {type(value).__name__}")
             return kind() if default is _REQUIRED else default
@@ -113,10 +114,11 @@ def parse_inventory(text: str, path: str) -> Inventory:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         m = _LINE_RE.search(str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise InventoryError(
-            path, [(int(m.group(1)) if m else None, f"not valid TOML: {message}")]
-        ) from None
+        line = int(m.group(1)) if m else None
+        if line is None and "end of document" in str(exc):  # a file cut short: its last line
+            line = max(1, len(text.splitlines()))
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        raise InventoryError(path, [(line, f"not valid TOML: {message}")]) from None
     r = _Reader(text, path)
     inv = _read(r, data)
     if r.problems:

@@ -2,8 +2,13 @@
 
 Windows Credential Manager keeps at most 2,560 bytes per entry (1,280 UTF-16 code units), and an
 RSA-4096 key is about 3,400 characters. So every secret is written as a small header entry
-(``ereg-chunks:v1:<count>:<length>:<sha256>``) plus numbered chunks (``<entry>#1``, ``#2``, ...) of
-at most 1,000 UTF-16 code units each, and reassembled and checked on reading.
+(``ereg-chunks:v2:<generation>:<count>:<length>:<sha256>``) plus numbered chunks (``<entry>#a.1``,
+``#a.2``, ...) of at most 1,000 UTF-16 code units each, and reassembled and checked on reading.
+
+A keyring cannot write several entries at once, so a new value goes into the other generation's
+chunks (``a`` and ``b`` alternate), the header is switched last, and only then are the old chunks
+removed: a write that fails midway leaves the old value whole. Headers of the first format
+(``ereg-chunks:v1:<count>:<length>:<sha256>``, chunks ``<entry>#1``...) are still read.
 
 There is no fallback: without a usable keyring the store raises :class:`NoKeyring`, whose message
 says how to get one. Secrets are never written to a file by the app.
@@ -14,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 import keyring
@@ -33,7 +38,9 @@ PASSPHRASE = "ssh-key-passphrase"
 GITHUB_TOKEN = "github-token"
 
 CHUNK_UNITS = 1000  # UTF-16 code units per chunk: 2,000 bytes, under Windows' 2,560
-_HEADER = "ereg-chunks:v1:"
+_HEADER_V1 = "ereg-chunks:v1:"
+_HEADER = "ereg-chunks:v2:"
+_GENERATIONS = ("a", "b")
 # Tests (and side-by-side profiles) pick a backend class with EREG_DESKTOP_KEYRING=module:Class.
 BACKEND_ENV = "EREG_DESKTOP_KEYRING"
 _MAX_PROBED_CHUNKS = 256  # far beyond any key: an RSA-16384 key needs about 13
@@ -49,17 +56,40 @@ class NoKeyring(EregError):
     """No usable OS keyring: the app refuses to keep secrets anywhere else."""
 
     def __init__(self, detail: str) -> None:
+        self.detail = detail
         super().__init__(
             f"No usable OS keyring to keep the SSH key in ({detail}). {_HOW_TO_GET_ONE}"
+        )
+
+
+class SecretNotStored(NoKeyring):
+    """A write the keyring refused partway: nothing changed, the value before is still whole."""
+
+    def __init__(self, service: str, entry: str, cause: NoKeyring) -> None:
+        self.detail = cause.detail
+        EregError.__init__(
+            self,
+            f"The keyring did not store {entry!r} of {service!r} ({cause.detail}); what was "
+            "stored there before is unchanged. Try again; if it keeps failing, check the "
+            f"keyring. {_HOW_TO_GET_ONE}",
         )
 
 
 class SecretCorrupted(EregError):
     def __init__(self, service: str, entry: str) -> None:
         super().__init__(
-            f"The keyring entry {entry!r} of {service!r} is incomplete or damaged; "
-            "import or generate the key again (`ereg-desktop keys import` / `keys generate`)."
+            f"The keyring entry {entry!r} of {service!r} is incomplete or damaged; import or "
+            "generate the key again with --replace (`ereg-desktop keys import PATH --replace` "
+            "or `ereg-desktop keys generate --replace`)."
         )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a stored value's chunks are: their entry names, and the generation (None: v1)."""
+
+    chunks: tuple[str, ...]
+    generation: str | None
 
 
 def service_name(server_id: str | None) -> str:
@@ -126,16 +156,28 @@ class SecretStore:
         return cls(backend_from_environment())
 
     def put(self, entry: str, value: str, server_id: str | None = None) -> None:
+        """Store ``value``; when the keyring refuses partway, :class:`SecretNotStored` and the
+        value stored before is still whole (new chunks first, the header last)."""
         service = service_name(server_id)
-        old_count = self._chunk_count(service, entry)
+        old = self._layout(service, entry)
+        generation = _GENERATIONS[1] if old.generation == _GENERATIONS[0] else _GENERATIONS[0]
         chunks = split_chunks(value)
-        with self._keyring_errors():
-            for i, chunk in enumerate(chunks, 1):
-                self.backend.set_password(service, f"{entry}#{i}", chunk)
-            header = f"{_HEADER}{len(chunks)}:{len(value)}:{_digest(value)}"
-            self.backend.set_password(service, entry, header)
-        for i in range(len(chunks) + 1, old_count + 1):
-            self._delete_quietly(service, f"{entry}#{i}")
+        names = [_chunk_name(entry, generation, i) for i in range(1, len(chunks) + 1)]
+        header = f"{_HEADER}{generation}:{len(chunks)}:{len(value)}:{_digest(value)}"
+        try:
+            with self._keyring_errors():
+                for name, chunk in zip(names, chunks, strict=True):
+                    self.backend.set_password(service, name, chunk)
+                self.backend.set_password(service, entry, header)
+        except NoKeyring as exc:
+            self._clean_up(service, names)  # the header still points at the old chunks
+            raise SecretNotStored(service, entry, exc) from None
+        self._clean_up(service, [name for name in old.chunks if name not in names])
+        # and what a failed write of this generation left beyond the new count
+        try:
+            self._clean_up(service, self._probe(service, entry, generation, len(chunks) + 1))
+        except NoKeyring:
+            pass
 
     def get(self, entry: str, server_id: str | None = None) -> str | None:
         service = service_name(server_id)
@@ -143,12 +185,10 @@ class SecretStore:
             header = self.backend.get_password(service, entry)
             if header is None:
                 return None
-            if not header.startswith(_HEADER):
+            if not header.startswith((_HEADER, _HEADER_V1)):
                 return header  # a plain single entry, e.g. written by hand
-            count, length, digest = self._parse_header(service, entry, header)
-            parts = [
-                self.backend.get_password(service, f"{entry}#{i}") for i in range(1, count + 1)
-            ]
+            layout, length, digest = self._parse_header(service, entry, header)
+            parts = [self.backend.get_password(service, name) for name in layout.chunks]
         if any(p is None for p in parts):
             raise SecretCorrupted(service, entry)
         value = "".join(p for p in parts if p is not None)
@@ -159,47 +199,66 @@ class SecretStore:
     def delete(self, entry: str, server_id: str | None = None) -> None:
         """Remove the header and every chunk; deleting what isn't there is fine."""
         service = service_name(server_id)
-        count = self._chunk_count(service, entry)
-        for i in range(1, count + 1):
-            self._delete_quietly(service, f"{entry}#{i}")
+        for name in self._layout(service, entry).chunks:
+            self._delete_quietly(service, name)
         self._delete_quietly(service, entry)
 
-    def _chunk_count(self, service: str, entry: str) -> int:
+    def _layout(self, service: str, entry: str) -> _Layout:
         with self._keyring_errors():
             header = self.backend.get_password(service, entry)
         if header is None:
-            return 0
+            return _Layout((), None)
         try:
             return self._parse_header(service, entry, header)[0]
         except SecretCorrupted:
             return self._probe_chunks(service, entry)
 
-    def _probe_chunks(self, service: str, entry: str) -> int:
-        """A damaged header cannot say how many chunks there are: look, so none is left behind."""
-        count = 0
+    def _probe_chunks(self, service: str, entry: str) -> _Layout:
+        """A damaged header cannot say where the chunks are: look, so none is left behind."""
+        found: list[str] = []
+        for generation in (None, *_GENERATIONS):
+            found += self._probe(service, entry, generation, 1)
+        return _Layout(tuple(found), None)
+
+    def _probe(self, service: str, entry: str, generation: str | None, first: int) -> list[str]:
+        names: list[str] = []
         with self._keyring_errors():
-            while count < _MAX_PROBED_CHUNKS and (
-                self.backend.get_password(service, f"{entry}#{count + 1}") is not None
-            ):
-                count += 1
-        return count
+            for i in range(first, _MAX_PROBED_CHUNKS + 1):
+                name = _chunk_name(entry, generation, i)
+                if self.backend.get_password(service, name) is None:
+                    break
+                names.append(name)
+        return names
 
     @staticmethod
-    def _parse_header(service: str, entry: str, header: str) -> tuple[int, int, str]:
+    def _parse_header(service: str, entry: str, header: str) -> tuple[_Layout, int, str]:
         try:
-            count_s, length_s, digest = header[len(_HEADER) :].split(":")
+            if header.startswith(_HEADER_V1):
+                generation: str | None = None
+                count_s, length_s, digest = header[len(_HEADER_V1) :].split(":")
+            else:
+                generation, count_s, length_s, digest = header[len(_HEADER) :].split(":")
             count, length = int(count_s), int(length_s)
         except ValueError:
             raise SecretCorrupted(service, entry) from None
-        if not 0 < count <= 1000 or length < 0:
+        if not 0 < count <= 1000 or length < 0 or generation not in (None, *_GENERATIONS):
             raise SecretCorrupted(service, entry)
-        return count, length, digest
+        names = tuple(_chunk_name(entry, generation, i) for i in range(1, count + 1))
+        return _Layout(names, generation), length, digest
 
     def _delete_quietly(self, service: str, username: str) -> None:
         try:
             with self._keyring_errors():
                 self.backend.delete_password(service, username)
         except _Missing:
+            pass
+
+    def _clean_up(self, service: str, names: list[str]) -> None:
+        """Remove chunks no header points at; a keyring refusing it only leaves them unused."""
+        try:
+            for name in names:
+                self._delete_quietly(service, name)
+        except NoKeyring:
             pass
 
     @staticmethod
@@ -234,8 +293,5 @@ class _KeyringErrors:
         return False
 
 
-def iter_entries(entry: str, count: int) -> Iterator[str]:
-    """The keyring usernames a chunked secret occupies (for tests and diagnostics)."""
-    yield entry
-    for i in range(1, count + 1):
-        yield f"{entry}#{i}"
+def _chunk_name(entry: str, generation: str | None, number: int) -> str:
+    return f"{entry}#{number}" if generation is None else f"{entry}#{generation}.{number}"

@@ -36,15 +36,27 @@ def clamp_refresh(seconds: int) -> int:
 def load_settings(path: Path) -> Settings:
     """The saved settings, or the defaults when the file is missing or unreadable."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM from Notepad is fine
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return Settings()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         log.info("settings file %s unreadable (%s): using the defaults", path, exc)
         return Settings()
+    if not text.strip():
+        log.info("settings file %s is empty: using the defaults", path)
+        return Settings()
     status = data.get("status")
     interval = status.get("refresh_interval_s") if isinstance(status, dict) else None
+    if interval is None:
+        return Settings()
     if not isinstance(interval, int) or isinstance(interval, bool):
+        log.info(
+            "settings file %s: status.refresh_interval_s is %r, not a number of seconds: "
+            "using the default",
+            path,
+            interval,
+        )
         return Settings()
     return Settings(refresh_interval_s=clamp_refresh(interval))
 

@@ -67,7 +67,7 @@ def test_delete_removes_every_chunk() -> None:
     assert store.get(PRIVATE_KEY, "unctad") is None
     assert set(LimitedKeyring.entries) == {
         ("ereg-desktop:unctad", "other"),
-        ("ereg-desktop:unctad", "other#1"),
+        ("ereg-desktop:unctad", "other#a.1"),
     }
     store.delete(PRIVATE_KEY, "unctad")  # deleting twice is fine
 
@@ -87,7 +87,7 @@ def test_overwrite_with_shorter_value_leaves_no_stale_chunks() -> None:
     assert store.get(PRIVATE_KEY, "s") == "b" * 10
     assert set(LimitedKeyring.entries) == {
         ("ereg-desktop:s", PRIVATE_KEY),
-        ("ereg-desktop:s", f"{PRIVATE_KEY}#1"),
+        ("ereg-desktop:s", f"{PRIVATE_KEY}#b.1"),  # the second write's generation
     }
 
 
@@ -105,10 +105,10 @@ def test_servers_are_separate_services_and_global_secrets_have_their_own() -> No
 def test_damaged_chunk_is_detected() -> None:
     store = SecretStore(LimitedKeyring())
     store.put(PRIVATE_KEY, "z" * 2500, "s")
-    LimitedKeyring.entries[("ereg-desktop:s", f"{PRIVATE_KEY}#2")] = "y" * 1000
+    LimitedKeyring.entries[("ereg-desktop:s", f"{PRIVATE_KEY}#a.2")] = "y" * 1000
     with pytest.raises(SecretCorrupted):
         store.get(PRIVATE_KEY, "s")
-    del LimitedKeyring.entries[("ereg-desktop:s", f"{PRIVATE_KEY}#2")]
+    del LimitedKeyring.entries[("ereg-desktop:s", f"{PRIVATE_KEY}#a.2")]
     with pytest.raises(SecretCorrupted):
         store.get(PRIVATE_KEY, "s")
 

@@ -83,3 +83,21 @@ class BrokenKeyring(LimitedKeyring):
 
     def set_password(self, service: str, username: str, password: str) -> None:
         raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+
+class FailingKeyring(LimitedKeyring):
+    """Refuses the ``fail_at``-th write from the moment it is armed (a keyring daemon that dies,
+    a full disk under it): what a write interrupted midway leaves behind."""
+
+    fail_at = 0  # 0: never
+    seen = 0
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        type(self).seen += 1
+        if type(self).seen == type(self).fail_at:
+            raise keyring.errors.PasswordSetError("the keyring daemon went away")
+        super().set_password(service, username, password)
+
+    @classmethod
+    def arm(cls, fail_at: int) -> None:
+        cls.fail_at, cls.seen = fail_at, 0
