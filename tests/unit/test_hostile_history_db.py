@@ -6,7 +6,6 @@ xfails (they fail loudly once it does, so the marker is removed then).
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,9 +17,6 @@ from ereg_desktop.cli import main
 from ereg_desktop.store.history import History, HistoryError
 
 RECORD = {"app": "ereg-unctad", "server": "unctad", "kind": "restart", "started_at": "2026-12-01T10:00:00Z", "result": "ok"}  # fmt: skip
-NOT_YET = pytest.mark.xfail(
-    strict=True, raises=sqlite3.Error, reason="history.py: list() lets sqlite3 errors out"
-)
 
 
 def _good_db(path: Path) -> None:
@@ -55,8 +51,6 @@ def _row(how: str, call: str) -> object:
             outcome="HistoryError naming the file; the file is left as it was",
         )
     ]
-    if call == "reading History":
-        marks.append(NOT_YET)
     return pytest.param(how, marks=marks, id=how)
 
 
@@ -80,7 +74,6 @@ def test_reading_a_damaged_database_is_a_history_error(tmp_path: Path, how: str)
     assert str(path) in str(caught.value)
 
 
-@NOT_YET
 @pytest.mark.hostile(
     area="files: history database",
     tried="`ereg-desktop history` with garbage in place of the history database",
@@ -154,7 +147,6 @@ def test_recording_into_a_locked_database(locked: Locked) -> None:
     assert History(locked.path).list() == [RECORD]
 
 
-@NOT_YET
 @pytest.mark.hostile(
     area="files: history database",
     tried="opening History while another process holds the history database locked",
