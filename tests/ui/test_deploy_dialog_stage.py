@@ -38,14 +38,14 @@ def test_the_point_of_no_return_is_said_beside_cancel(qtbot) -> None:
     assert note.text() == ""  # ended: nothing left to cancel or detach
 
 
-def test_detach_says_the_update_goes_on(qtbot) -> None:
+def test_detach_says_the_update_continues(qtbot) -> None:
     run = ScriptedRun(BEFORE_DOWNTIME, failed_down(), after_gate=DOWN)
     run.mode = "detach"
     d = dialog(qtbot, run)
     d.start()
     qtbot.waitUntil(lambda: d.cancel_button.text() == "Detach")
     assert d.buttons.stage_note.text() == PAST_NO_RETURN
-    assert "point of no return" in PAST_NO_RETURN and "goes on" in PAST_NO_RETURN
+    assert "point of no return" in PAST_NO_RETURN and "continues on the server" in PAST_NO_RETURN
     d.cancel_or_detach()
     assert d.buttons.stage_note.text() == ""  # "Detaching…" says it now
     qtbot.waitUntil(lambda: d.deploy_result is not None)
