@@ -22,6 +22,7 @@ from ereg_desktop.services.deploy.preflight import (
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
 from ereg_desktop.services.deploy.verify import UrlCheckInBackground, check_url, wait_stable
+from ereg_desktop.services.text_input import MAX_NAME_CHARS, reason_problem, text_problem
 
 
 def preflight(run: RunState) -> str | RunEnd:
@@ -35,6 +36,9 @@ def preflight(run: RunState) -> str | RunEnd:
     unanswered = ask_reasons(run, missing_reasons(notes, run.reasons))
     if unanswered is not None:
         return unanswered
+    unusable = unusable_text(run)
+    if unusable is not None:
+        return unusable
     owner = LockOwner.new(run.operator, run.machine, os.getpid())
     try:
         run.lock.acquire(owner)
@@ -46,6 +50,19 @@ def preflight(run: RunState) -> str | RunEnd:
     run.start_heartbeat(run.lock.renew)
     run.log(Step.PREFLIGHT, f"locked {run.ref.app} on {run.ref.server.label}")
     return "locked" + (f"; reasons: {len(notes)} recorded" if notes else "")
+
+
+def unusable_text(run: RunState) -> RunEnd | None:
+    """Text of the run that cannot be sent to the server (it goes into job.json, owner.json and
+    the audit line): the run stops before the lock, with the problem."""
+    problems = [reason_problem(text) for text in run.reasons.values()]
+    problems += [text_problem(what, text, MAX_NAME_CHARS)
+                 for what, text in (("The operator's name", run.operator),
+                                    ("The machine's name", run.machine))]  # fmt: skip
+    problem = next((p for p in problems if p is not None), None)
+    if problem is None:
+        return None
+    return RunEnd(Outcome.BLOCKED, f"{problem} Nothing was stopped.", Block.NEEDS_REASON)
 
 
 def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
@@ -64,6 +81,9 @@ def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
         answer = run.decider.decide(question)
     else:
         answer = Answer(question.id, None, AnswerSource.UNASKED)
+    problem = reason_problem(answer.text) if answer.text else None
+    if problem is not None:  # typed on a terminal or in a dialog: refused before the lock
+        return RunEnd(Outcome.BLOCKED, f"{problem} Nothing was stopped.", Block.NEEDS_REASON)
     if answer.text:
         for n in missing:
             run.reasons[n.concern] = answer.text
