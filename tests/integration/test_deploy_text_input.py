@@ -13,35 +13,42 @@ APP = "els"
 
 CASES = [
     pytest.param(
-        b"caf\xe9", "not UTF-8",
+        b"caf\xe9",
+        "not UTF-8",
         marks=pytest.mark.hostile(
-            area="deploy: reason", tried="`deploy --reason $'caf\\xe9'` (a Latin-1 byte in argv)",
+            area="deploy: reason",
+            tried="`deploy --reason $'caf\\xe9'` (a Latin-1 byte in argv)",
             outcome="exit 2 before the lock: the reason holds byte 0xe9, which is not UTF-8; "
             "nothing started, no lock left",
         ),
         id="latin1-byte",
     ),
     pytest.param(
-        "line one\x1b[2Jline two".encode(), "control character",
+        b"line one\x1b[2Jline two",
+        "control character",
         marks=pytest.mark.hostile(
-            area="deploy: reason", tried="a reason holding an escape sequence (ESC [2J)",
-            outcome="exit 2 before the lock: the reason holds a control character; nothing "
-            "started",
+            area="deploy: reason",
+            tried="a reason holding an escape sequence (ESC [2J)",
+            outcome="exit 2 before the lock: the reason holds a control character; nothing started",
         ),
         id="escape",
     ),
     pytest.param(
-        "one\u2028two".encode(), "LINE SEPARATOR",
+        "one\u2028two".encode(),
+        "LINE SEPARATOR",
         marks=pytest.mark.hostile(
-            area="deploy: reason", tried="a reason holding U+2028 LINE SEPARATOR",
+            area="deploy: reason",
+            tried="a reason holding U+2028 LINE SEPARATOR",
             outcome="exit 2 before the lock: it would split the audit line; nothing started",
         ),
         id="u2028",
     ),
     pytest.param(
-        b"x" * 120_000, "at most 1000",
+        b"x" * 120_000,
+        "at most 1000",
         marks=pytest.mark.hostile(
-            area="deploy: reason", tried="a 120 000-character reason (over the kernel's 128 KiB "
+            area="deploy: reason",
+            tried="a 120 000-character reason (over the kernel's 128 KiB "
             "per-argument limit once in a command)",
             outcome="exit 2 before the lock: says its length and the limit; nothing started",
         ),

@@ -19,6 +19,7 @@ from ereg_desktop.services.deploy.preflight import (
     missing_reasons,
     update_refusal,
 )
+from ereg_desktop.services.deploy.reattach import server_downtime
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
 from ereg_desktop.services.deploy.verify import UrlCheckInBackground, check_url, wait_stable
@@ -168,6 +169,12 @@ def verify(run: RunState) -> str | RunEnd:
     run.log(Step.VERIFY, f"pm2: {check.message}")
     if not check.ok:
         return RunEnd(Outcome.FAILED, f"{ref.app} is not running properly: {check.message}")
+    if run.resume is not None and (dt.down_at is None or run.went_down_at is not None):
+        # re-attached after the job ended unseen: what this run saw is not the downtime (it
+        # never saw the app down, or would count until now); the server's own times are
+        known = server_downtime(run)
+        if known is not None:
+            dt.known(known)
     head, target = current_head(run.shell, ref.app, ref.deployment.track)
     run.record.commit_after = head
     run.log(Step.VERIFY, f"HEAD {head[:8]}, origin/{ref.deployment.track} {target[:8]}")

@@ -72,7 +72,13 @@ def finish(run: RunState, end: RunEnd, record: bool = True) -> DeployResult:
     if dt.down_now and app_state == AppState.UP:
         dt.sample(AppStatus(run.ref.app, ONLINE), time.time())
         downtime = dt.seconds
-    if outcome == Outcome.FAILED and app_state == AppState.DOWN:
+    if outcome == Outcome.NOTHING_PENDING and app_state == AppState.DOWN:
+        app = run.ref.app
+        message = (
+            f"{message} But {app} is DOWN, and an update with nothing pending starts nothing: "
+            f"start it with `ereg-desktop start {app}` (or Start in the window)."
+        )
+    elif outcome == Outcome.FAILED and app_state == AppState.DOWN:
         message = f"{message} {run.ref.app} is DOWN: start it again (code now on disk)."
     elif outcome == Outcome.FAILED:
         message = f"{message} {run.ref.app} is {app_state.value}."

@@ -73,6 +73,7 @@ class ServerLock:
         self.owner: LockOwner | None = None
 
     def _run(self, cmd: RemoteCommand) -> tuple[str, LockOwner | None]:
+        """The script's verdict and the holder it names (None when unreadable)."""
         res = cmd.run(self.shell)
         if res.exit_code != 0:
             raise OperationFailed(
@@ -101,6 +102,8 @@ class ServerLock:
             return
         owner = replace(self.owner, job=job_id)
         verdict, holder = self._run(bind_job_command(self.app, owner))
+        if verdict in _NOT_DONE:
+            raise OperationFailed(_not_done(self.app, "naming the job in", verdict))
         if verdict != "bound":
             raise LockHeld(self.app, holder)
         self.owner = owner
@@ -126,6 +129,8 @@ class ServerLock:
         if self.owner is None:
             return "gone"
         verdict, _ = self._run(release_command(self.app, self.owner.token))
+        if verdict in _NOT_DONE:  # still ours: a later release may do it
+            raise OperationFailed(_not_done(self.app, "releasing", verdict))
         self.owner = None
         return verdict
 
@@ -157,4 +162,19 @@ class ServerLock:
         else:
             cmd = break_command(self.app, confirmed_holder.token)
         verdict, _ = self._run(cmd)
+        if verdict in _NOT_DONE:
+            raise OperationFailed(_not_done(self.app, "breaking", verdict))
         return verdict in ("released", "gone")
+
+
+# The answers of a script that checked the lock but could not act on it.
+_NOT_DONE = ("busy", "failed", "error", "")
+
+
+def _not_done(app: str, what: str, verdict: str) -> str:
+    why = {
+        "busy": "another desktop has been changing a lock on this server for 20 s (try again)",
+        "failed": "the server could not move or write it (is its disk full or read-only?)",
+        "error": "the server has no home folder to work in",
+    }.get(verdict, "the server gave no answer")
+    return f"{what} the lock of {app} did not happen: {why}."

@@ -7,7 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ereg_desktop.services.deploy.lock_owner import LOCKS_DIR, OWNERLESS, LockOwner, check_token
-from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, check_app, script
+from ereg_desktop.services.deploy.steps import (
+    STATE_DIR,
+    CommandKind,
+    RemoteCommand,
+    check_app,
+    script,
+)
 
 # Every script starts in the home directory with $1 = the app and d = its lock folder.
 _LOCK_DIR = ["cd || { echo error; exit 0; }", "L=" + LOCKS_DIR + '; d="$L/$1"']
@@ -53,10 +59,23 @@ def acquire_command(app: str, owner: LockOwner) -> RemoteCommand:
     )
 
 
+# The scripts that check the lock and then change or remove it hold this file lock from before the
+# check to after the act, so two of them (a release and a break, two breaks) never interleave: a
+# lock re-taken between one's check and its act cannot happen, since only they remove a lock.
+# flock's lock goes with the script's process, so a cut connection never leaves it held.
+GUARD_FILE = f"{STATE_DIR}/locks.guard"
+_GUARDED = [
+    f"exec 9>>{GUARD_FILE} && flock -w 20 9 || {{ echo busy; exit 0; }}",
+]
+
+
 def _if_token(then: list[str]) -> list[str]:
-    """Run ``then`` only while owner.json names the token (``"$2"`` is the JSON needle)."""
+    """Run ``then`` only while owner.json names the token (``"$2"`` is the JSON needle),
+    checked and acted on under the guard."""
     return [
         *_LOCK_DIR,
+        'if [ ! -d "$d" ]; then echo gone; exit 0; fi',
+        *_GUARDED,
         'if [ ! -d "$d" ]; then echo gone',
         'elif grep -qF "$2" "$d/owner.json" 2>/dev/null; then',
         *[f"  {line}" for line in then],
@@ -71,10 +90,19 @@ def _needle(app: str, token: str) -> str:
     return f'"token":"{check_token(app, token)}"'
 
 
+# The lock folder is moved aside in one rename (then removed): "released" only once that rename
+# happened; a failed removal of the aside folder leaves junk, never a lock.
+_MOVE_ASIDE = [
+    'a="$L/.released-$1-$$"',
+    'if mv -T "$d" "$a"; then rm -rf "$a"; echo released; else echo failed; fi',
+]
+
+
 def release_command(app: str, token: str) -> RemoteCommand:
+    """Remove the lock while owner.json names ``token``: checked and moved in one step."""
     return script(
         f"unlock {app}",
-        _if_token(['rm -rf "$d"', "echo released"]),
+        _if_token(_MOVE_ASIDE),
         check_app(app),
         _needle(app, token),
         kind=CommandKind.WRITE,
@@ -86,7 +114,7 @@ def break_command(app: str, holder_token: str) -> RemoteCommand:
     moved aside first (one rename), so nobody sees it half removed."""
     return script(
         f"break lock {app}",
-        _if_token(['a="$L/.broken-$1-$$"', 'mv "$d" "$a"', 'rm -rf "$a"', "echo released"]),
+        _if_token(_MOVE_ASIDE),
         check_app(app),
         _needle(app, holder_token),
         kind=CommandKind.WRITE,
@@ -100,10 +128,11 @@ def break_ownerless_command(app: str, mtime: int) -> RemoteCommand:
         f"break lock {app}",
         [
             *_LOCK_DIR,
+            'if [ ! -d "$d" ]; then echo gone; exit 0; fi',
+            *_GUARDED,
             'if [ ! -d "$d" ]; then echo gone',
             'elif [ ! -e "$d/owner.json" ] && [ "$(stat -c %Y "$d" 2>/dev/null)" = "$2" ]; then',
-            '  a="$L/.broken-$1-ownerless-$$"',
-            '  mv "$d" "$a" && rm -rf "$a" && echo released',
+            *[f"  {line}" for line in _MOVE_ASIDE],
             "else",
             "  echo other",
             "fi",
@@ -120,10 +149,12 @@ def bind_job_command(app: str, owner: LockOwner) -> RemoteCommand:
         f"lock {app} for job {owner.job}",
         _if_token(
             [
-                'printf \'%s\\n\' "$3" > "$d/owner.json.tmp"',
-                'mv "$d/owner.json.tmp" "$d/owner.json"',
-                'touch "$d/heartbeat"',
-                "echo bound",
+                'if printf \'%s\\n\' "$3" > "$d/owner.json.tmp" &&'
+                ' mv "$d/owner.json.tmp" "$d/owner.json" && touch "$d/heartbeat"; then',
+                "  echo bound",
+                "else",
+                "  echo failed",
+                "fi",
             ]
         ),
         check_app(app),
@@ -184,7 +215,7 @@ def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
         line, _, rest = rest.partition("\n")
         try:
             heartbeat = max(0.0, float(int(line.split()[1])))
-        except (IndexError, ValueError):
+        except (IndexError, ValueError, OverflowError):  # a 400-digit age is no age
             heartbeat = None
     owner = LockOwner.from_json(rest.strip()) if rest.strip() else None
     if owner is not None and heartbeat is not None:
