@@ -60,7 +60,7 @@ class Cli:
 
     def start(self, *args: str | bytes, log: Path) -> subprocess.Popen[bytes]:
         """The CLI in the background, its output (both streams) into ``log``."""
-        out = open(log, "wb")  # noqa: SIM115 - the child owns it until it ends
+        out = open(log, "wb")
         try:
             return subprocess.Popen(
                 self.argv(*args), env=self.env, stdout=out, stderr=subprocess.STDOUT,
@@ -76,8 +76,9 @@ def make_cli(box: Any, tmp: Path, apps: list[str], owner: str = "Tester") -> Cli
     cfg.mkdir(parents=True, exist_ok=True)
     deployments = "".join(DEPLOYMENT.format(app=a, url=box.app_url(a)) for a in apps)
     (cfg / "inventory.toml").write_text(
-        INVENTORY.format(host=box.host, port=box.port, user=box.user, owner=owner,
-                         deployments=deployments)  # fmt: skip
+        INVENTORY.format(
+            host=box.host, port=box.port, user=box.user, owner=owner, deployments=deployments
+        )  # fmt: skip
     )
     (cfg / "known_hosts").write_text(box.known_hosts_line() + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "XDG_"))}

@@ -32,6 +32,7 @@ from ereg_desktop.services.deploy.lock_scripts import (
     bind_job_command,
     break_command,
     break_ownerless_command,
+    break_unreadable_command,
     parse_reply,
     read_command,
     release_command,
@@ -55,6 +56,7 @@ __all__ = [
     "bind_job_command",
     "break_command",
     "break_ownerless_command",
+    "break_unreadable_command",
     "check_token",
     "is_stale",
     "parse_reply",
@@ -157,7 +159,9 @@ class ServerLock:
             raise self.explain(LockHeld(self.app, holder))
 
     def break_stale(self, confirmed_holder: LockOwner) -> bool:
-        if confirmed_holder.ownerless_mtime is not None:
+        if confirmed_holder.ownerless_mtime is not None and confirmed_holder.damage:
+            cmd = break_unreadable_command(self.app, confirmed_holder.ownerless_mtime)
+        elif confirmed_holder.ownerless_mtime is not None:
             cmd = break_ownerless_command(self.app, confirmed_holder.ownerless_mtime)
         else:
             cmd = break_command(self.app, confirmed_holder.token)

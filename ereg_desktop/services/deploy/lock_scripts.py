@@ -17,15 +17,20 @@ from ereg_desktop.services.deploy.steps import (
 
 # Every script starts in the home directory with $1 = the app and d = its lock folder.
 _LOCK_DIR = ["cd || { echo error; exit 0; }", "L=" + LOCKS_DIR + '; d="$L/$1"']
-# After ``held``/``other``: the heartbeat's age (server clock) if it has one, then owner.json; or
-# (no owner.json) a line ``ownerless AGE_S MTIME`` on the server's clock, so a lock folder left
-# without its owner can be recognised and broken.
+# After ``held``/``other``: the heartbeat's age (server clock) if it has one, the folder's age and
+# modification time, then owner.json (at most 64 KiB of it); or, when the lock cannot have a
+# readable owner, one line ``KIND AGE_S MTIME`` on the server's clock: ``ownerless`` (a folder
+# without owner.json), ``damaged`` (owner.json is not a file) or ``notafolder`` (a file where the
+# lock folder should be), so such a lock can be recognised and broken by its modification time.
 _HOLDER = [
-    'if [ -f "$d/owner.json" ]; then',
+    'm=$(stat -c %Y "$d" 2>/dev/null || echo 0); age=$(( $(date +%s) - m ))',
+    'if [ ! -d "$d" ]; then echo "notafolder $age $m"',
+    'elif [ -f "$d/owner.json" ]; then',
     '  h=$(stat -c %Y "$d/heartbeat" 2>/dev/null) && echo "heartbeat $(( $(date +%s) - h ))"',
-    '  cat "$d/owner.json" 2>/dev/null',
-    "else",
-    '  m=$(stat -c %Y "$d" 2>/dev/null || echo 0); echo "ownerless $(( $(date +%s) - m )) $m"',
+    '  echo "folder $age $m"',
+    '  head -c 65536 "$d/owner.json" 2>/dev/null',
+    'elif [ -e "$d/owner.json" ]; then echo "damaged $age $m"',
+    'else echo "ownerless $age $m"',
     "fi",
 ]
 
@@ -143,6 +148,29 @@ def break_ownerless_command(app: str, mtime: int) -> RemoteCommand:
     )
 
 
+def break_unreadable_command(app: str, mtime: int) -> RemoteCommand:
+    """Remove a lock whose owner cannot be read (owner.json not a file, not JSON, or a file where
+    the folder should be), only if it is still the one confirmed: the same modification time (a
+    lock taken or rewritten since is a new folder, or renamed an owner.json into it)."""
+    return script(
+        f"break lock {app}",
+        [
+            *_LOCK_DIR,
+            'if [ ! -e "$d" ]; then echo gone; exit 0; fi',
+            *_GUARDED,
+            'if [ ! -e "$d" ]; then echo gone',
+            'elif [ "$(stat -c %Y "$d" 2>/dev/null)" = "$2" ]; then',
+            *[f"  {line}" for line in _MOVE_ASIDE],
+            "else",
+            "  echo other",
+            "fi",
+        ],
+        check_app(app),
+        str(int(mtime)),
+        kind=CommandKind.WRITE,
+    )
+
+
 def bind_job_command(app: str, owner: LockOwner) -> RemoteCommand:
     """Rewrite owner.json naming the server job, so others see the lock is held by that job."""
     return script(
@@ -193,7 +221,7 @@ def read_command(app: str) -> RemoteCommand:
         f"who holds {app}",
         [
             *_LOCK_DIR,
-            'if [ -d "$d" ]; then echo held',
+            'if [ -e "$d" ]; then echo held',
             *[f"  {line}" for line in _HOLDER],
             "else echo free; fi",
         ],
@@ -203,34 +231,60 @@ def read_command(app: str) -> RemoteCommand:
     )
 
 
+# The lines a reply may carry before owner.json, and what a lock without a readable owner is.
+_UNREADABLE = {
+    "ownerless": "",
+    "damaged": "its owner.json is not a file",
+    "notafolder": "a file, not a lock folder, is where the lock should be",
+}
+
+
 def parse_reply(stdout: str) -> tuple[str, LockOwner | None]:
     """First line is the verdict (acquired/held/released/gone/other/bound/renewed/free); then
-    ``heartbeat AGE_S`` (if it has one) and owner.json, or an ``ownerless`` line."""
+    ``heartbeat AGE_S`` (if it has one), ``folder AGE_S MTIME`` and owner.json, or one line
+    ``ownerless|damaged|notafolder AGE_S MTIME``. A value that is not what a server writes is no
+    value; an owner.json that cannot be read is a damaged lock, breakable once it is old."""
     first, _, rest = stdout.strip().partition("\n")
     rest = rest.strip()
-    if rest.startswith("ownerless "):
-        return first.strip(), _ownerless(rest)
+    word = rest.split(" ", 1)[0]
+    if word in _UNREADABLE:
+        return first.strip(), _unreadable(rest.partition("\n")[0], _UNREADABLE[word])
     heartbeat: float | None = None
-    if rest.startswith("heartbeat "):
+    folder = ""
+    while rest.startswith(("heartbeat ", "folder ")):
         line, _, rest = rest.partition("\n")
+        rest = rest.strip()
+        if line.startswith("folder "):
+            folder = line
+            continue
         try:
             heartbeat = max(0.0, float(int(line.split()[1])))
         except (IndexError, ValueError, OverflowError):  # a 400-digit age is no age
             heartbeat = None
-    owner = LockOwner.from_json(rest.strip()) if rest.strip() else None
-    if owner is not None and heartbeat is not None:
+    if not rest:
+        return first.strip(), None
+    owner = LockOwner.from_json(rest)
+    if owner is None:
+        damaged = _unreadable(folder, "its owner.json cannot be read (truncated or not JSON)")
+        if damaged is not None and heartbeat is not None:  # a live holder keeps it fresh
+            since = datetime.now(UTC) - timedelta(seconds=heartbeat)
+            damaged = replace(
+                damaged, since=max(damaged.since, since.isoformat(timespec="seconds"))
+            )
+        return first.strip(), damaged
+    if heartbeat is not None:
         owner = replace(owner, heartbeat_age_s=heartbeat)
     return first.strip(), owner
 
 
-def _ownerless(line: str) -> LockOwner | None:
+def _unreadable(line: str, damage: str) -> LockOwner | None:
     try:
         _, age_s, mtime = line.split()[:3]
         since = datetime.now(UTC) - timedelta(seconds=max(0, int(age_s)))
         stamp = int(mtime)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return LockOwner(
         OWNERLESS, "?", 0, since.isoformat(timespec="seconds"), "", "unknown",
-        ownerless_mtime=stamp,
+        ownerless_mtime=stamp, damage=damage,
     )  # fmt: skip
