@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+from ereg_desktop.errors import ConnectionProblem
 from ereg_desktop.services.deploy.decisions import Answer, AnswerSource, ReasonNeeded
 from ereg_desktop.services.deploy.events import Step
 from ereg_desktop.services.deploy.inspect import current_head, inspect
@@ -24,6 +27,8 @@ from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
 from ereg_desktop.services.deploy.verify import UrlCheckInBackground, check_url, wait_stable
 from ereg_desktop.services.text_input import MAX_NAME_CHARS, reason_problem, text_problem
+
+T = TypeVar("T")
 
 
 def preflight(run: RunState) -> str | RunEnd:
@@ -107,7 +112,7 @@ def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
 
 def inspect_phase(run: RunState) -> str | RunEnd:
     d = run.ref.deployment
-    found = inspect(run.shell, run.ref.app, d.track)
+    found = _despite_a_cut(run, Step.INSPECT, lambda: inspect(run.shell, run.ref.app, d.track))
     run.inspection = found
     run.record.commit_before = found.head
     run.record.pending_commits = len(found.pending)
@@ -149,6 +154,21 @@ def inspect_phase(run: RunState) -> str | RunEnd:
     return ""
 
 
+def _despite_a_cut(run: RunState, step: Step, read: Callable[[], T]) -> T:
+    """``read`` (it changes nothing on the server, so it may run twice); a lost connection is
+    tried again (the next call connects anew) for a while, so a network blip does not turn a good
+    update into a failure."""
+    end = time.monotonic() + max(5.0, run.settings.verify_deadline_s / 2)
+    while True:
+        try:
+            return read()
+        except ConnectionProblem as exc:
+            if time.monotonic() > end:
+                raise
+            run.log(step, f"connection lost ({exc.short}); trying again")
+            run.detach_requested.wait(0.5)
+
+
 def verify(run: RunState) -> str | RunEnd:
     dt = run.downtime
     ref, settings = run.ref, run.settings
@@ -175,7 +195,9 @@ def verify(run: RunState) -> str | RunEnd:
         known = server_downtime(run)
         if known is not None:
             dt.known(known)
-    head, target = current_head(run.shell, ref.app, ref.deployment.track)
+    head, target = _despite_a_cut(
+        run, Step.VERIFY, lambda: current_head(run.shell, ref.app, ref.deployment.track)
+    )
     run.record.commit_after = head
     run.log(Step.VERIFY, f"HEAD {head[:8]}, origin/{ref.deployment.track} {target[:8]}")
     if head != target:

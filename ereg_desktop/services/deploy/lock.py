@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ereg_desktop.errors import EregError, OperationFailed
+from ereg_desktop.errors import ConnectionProblem, EregError, OperationFailed
 from ereg_desktop.services.deploy.lock_owner import (
     HEARTBEAT_EVERY_S,
     HEARTBEAT_STALE_AFTER,
@@ -77,6 +77,8 @@ class ServerLock:
     def _run(self, cmd: RemoteCommand) -> tuple[str, LockOwner | None]:
         """The script's verdict and the holder it names (None when unreadable)."""
         res = cmd.run(self.shell)
+        if res.exit_code == -1:  # no exit status: the session was cut while the script ran
+            raise ConnectionProblem(f"{cmd.title}: the connection dropped while it ran")
         if res.exit_code != 0:
             raise OperationFailed(
                 f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
@@ -84,7 +86,16 @@ class ServerLock:
         return parse_reply(res.stdout)
 
     def acquire(self, owner: LockOwner) -> None:
-        verdict, holder = self._run(acquire_command(self.app, owner))
+        try:
+            verdict, holder = self._run(acquire_command(self.app, owner))
+        except ConnectionProblem:
+            # the answer was lost, maybe after the server took the lock for us: the lock
+            # itself says (over a new connection); taking it is safe to try once more
+            verdict, holder = self._run(read_command(self.app))
+            if verdict == "held" and holder is not None and holder.token == owner.token:
+                verdict = "acquired"
+            elif verdict == "free":
+                verdict, holder = self._run(acquire_command(self.app, owner))
         if verdict in ("failed", "error"):
             what = "owner.json" if verdict == "failed" else "the locks folder"
             raise OperationFailed(
