@@ -19,34 +19,36 @@ from ereg_desktop.errors import BadInputError
 # carries the reasons, the lock and the argv) far under the kernel's 128 KiB per argument.
 MAX_REASON_CHARS = 1000
 MAX_NAME_CHARS = 200
-# UTF-8 takes at most 4 bytes a character: the byte bound follows from the character bound.
-_BYTES_PER_CHAR = 4
+# (UTF-8 takes at most 4 bytes a character: the byte bound follows from the character bound.)
 # Unicode's line and paragraph separators split lines for str.splitlines() and some readers.
 _REFUSED_CATEGORIES = frozenset(("Cc", "Zl", "Zp", "Cs"))
 
 
+_CONTROL_NAMES = {0: "NUL", 8: "backspace", 10: "line feed", 13: "carriage return", 27: "escape"}
+
+
 def text_problem(what: str, value: str, max_chars: int) -> str | None:
     """Why ``value`` cannot be used as ``what`` (e.g. "the reason"), or None when it can."""
-    for i, ch in enumerate(value):
+    for i, ch in enumerate(value):  # first: what cannot be encoded at all
         if 0xDC80 <= ord(ch) <= 0xDCFF:  # how surrogateescape keeps a byte that is not UTF-8
             return (
                 f"{what} holds the byte 0x{ord(ch) - 0xDC00:02x} (character {i + 1}), which is "
                 "not UTF-8: type it again in a UTF-8 terminal (check the locale, e.g. "
                 "LANG=C.UTF-8)."
             )
-        if ch == "\t":
-            continue
+    for i, ch in enumerate(value):
         category = unicodedata.category(ch)
-        if category in _REFUSED_CATEGORIES:
-            name = unicodedata.name(ch, "") or f"U+{ord(ch):04X}"
-            kind = "a lone surrogate" if category == "Cs" else "a control character"
-            return (
-                f"{what} holds {kind} ({name}, U+{ord(ch):04X}, character {i + 1}): write it "
-                "on one line of plain text."
-            )
+        if ch == "\t" or category not in _REFUSED_CATEGORIES:
+            continue
+        code = f"U+{ord(ch):04X}"
+        name = _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "")
+        label = f"{name}, {code}" if name else code
+        kind = "a lone surrogate" if category == "Cs" else "a control character"
+        return (
+            f"{what} holds {kind} ({label}, character {i + 1}): write it on one line of plain text."
+        )
     if len(value) > max_chars:
         return f"{what} is {len(value)} characters long; at most {max_chars} are kept: shorten it."
-    assert len(value.encode("utf-8")) <= max_chars * _BYTES_PER_CHAR
     return None
 
 
