@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from cli_helpers import make_cli
-from deploy_helpers import wait_until
+from deploy_helpers import make_pool, make_ref, shell, wait_until
+
+from ereg_desktop.services.deploy.lock import ServerLock
 
 APP = "proto"
 
@@ -93,6 +95,60 @@ def test_desktop_killed_then_deploy_again_records_the_job_once(
     # and the next deploy finds nothing left to follow
     third = cli.run("deploy", APP, "--yes")
     assert third.returncode == 0 and "nothing-pending" in third.stdout, third.stdout + third.stderr
+
+
+@pytest.mark.hostile(
+    area="deploy: desktop killed",
+    tried="`kill -9` of `ereg-desktop deploy` in Inspect (`git "
+    "fetch` running, lock held, app untouched)",
+    outcome="the app never stopped and no job started; the lock goes stale once its heartbeat "
+    "is 3 minutes old, is broken after confirming, and the next update deploys",
+)
+def test_desktop_killed_before_the_point_of_no_return_leaves_the_app_running(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    cli = make_cli(sandbox, tmp_path, [APP])
+    sandbox.set_setup(APP, seconds=0.5, fail=False)
+    new = sandbox.push_commit(APP, {"killed-inspect.txt": "k\n"}, "killed in inspect")
+    pid = sandbox.pm2_process(APP)["pid"]
+    jobs_before = set((Path(sandbox.home) / ".ereg-desktop/jobs").glob("*"))
+    # a slow `git fetch` on the server holds the update in Inspect
+    sandbox.git(APP, "config", "remote.origin.uploadpack", "sleep 5; git-upload-pack")
+    log = tmp_path / "first.log"
+    try:
+        first = cli.start("deploy", APP, "--yes", log=log)
+        try:
+            wait_until(lambda: "== Inspect" in log.read_text(errors="replace")
+                       or first.poll() is not None, 60, "the update to reach Inspect")  # fmt: skip
+            assert first.poll() is None, log.read_text()
+            first.send_signal(signal.SIGKILL)
+            assert first.wait(10) == -signal.SIGKILL
+        finally:
+            if first.poll() is None:
+                first.kill()
+    finally:
+        sandbox.git(APP, "config", "--unset", "remote.origin.uploadpack")
+    assert sandbox.pm2_process(APP)["pid"] == pid and sandbox.pm2_status(APP) == "online"
+    assert set((Path(sandbox.home) / ".ereg-desktop/jobs").glob("*")) == jobs_before
+    locks = Path(sandbox.home) / ".ereg-desktop/locks"
+    assert (locks / APP / "heartbeat").exists()  # the dead desktop's lock, not renewed any more
+    blocked = cli.run("deploy", APP, "--yes")
+    assert blocked.returncode == 1 and "locked by Tester" in blocked.stdout, blocked.stdout
+    assert "stale" not in blocked.stdout  # its heartbeat is fresh: it could still be alive
+    sandbox.run_as_user(f"touch -d '4 minutes ago' ~/.ereg-desktop/locks/{APP}/heartbeat",
+                        login=False, check=True)  # fmt: skip
+    stale = cli.run("deploy", APP, "--yes")
+    assert stale.returncode == 1 and "stale" in stale.stdout, stale.stdout
+    pool = make_pool(sandbox, tmp_path)
+    try:
+        lock = ServerLock(shell(pool, make_ref(sandbox, APP)), APP)
+        holder = lock.holder()
+        assert holder is not None and lock.break_stale(holder)
+    finally:
+        pool.close()
+    done = cli.run("deploy", APP, "--yes")
+    assert done.returncode == 0 and sandbox.head(APP) == new, done.stdout + done.stderr
+    assert not (locks / APP).exists()
 
 
 @pytest.mark.hostile(
