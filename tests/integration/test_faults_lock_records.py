@@ -12,7 +12,7 @@ import pytest
 from deploy_helpers import make_pool, make_ref, shell
 from test_deploy import new_run
 
-from ereg_desktop.services.deploy.lock import LockOwner, ServerLock
+from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, ServerLock
 from ereg_desktop.services.deploy.workflow import AppState, Block, Outcome
 
 APP = "els"
@@ -130,3 +130,84 @@ def test_breaking_a_damaged_lock_never_removes_the_one_taken_since(
     finally:
         pool.close()
         sandbox.run_as_user(f"rm -rf ~/.ereg-desktop/locks/{APP}", login=False)
+
+
+class PausesAfterTheCheck:
+    """The real shell; the release script waits on the server right after its token check
+    until ``~/go`` exists (a slow server between two lines of the script)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def run(self, argv: Any, *, timeout: float) -> Any:
+        if len(argv) > 2 and argv[0] == "bash":
+            lines = argv[2].split("\n")
+            at = [i for i, ln in enumerate(lines) if 'grep -qF "$2"' in ln]
+            if at and any("echo released" in ln for ln in lines):
+                hook = "touch ~/paused; while [ ! -e ~/go ]; do sleep 0.01; done"
+                body = "\n".join([*lines[: at[0] + 1], hook, *lines[at[0] + 1 :]])
+                argv = [*argv[:2], body, *argv[3:]]
+        return self.real.run(argv, timeout=timeout)
+
+
+@pytest.mark.hostile(
+    area="lock",
+    tried="on the real sshd: another desktop breaks the lock and takes it while "
+    "this desktop's release is between its token check and its remove",
+    outcome='the other desktop waits for the release; its new lock survives; "released" once',
+)
+def test_on_the_server_a_lock_retaken_between_check_and_remove_survives(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    import threading
+
+    from deploy_helpers import wait_until
+
+    home = Path(sandbox.home)
+    (home / "go").unlink(missing_ok=True)
+    (home / "paused").unlink(missing_ok=True)
+    pools = [make_pool(sandbox, tmp_path)]
+    (tmp_path / "b").mkdir()
+    pools.append(make_pool(sandbox, tmp_path / "b"))
+    ref = make_ref(sandbox, APP)
+    try:
+        mine = ServerLock(PausesAfterTheCheck(shell(pools[0], ref)), APP)
+        mine.acquire(LockOwner.new("Tester", "here", 1))
+        got: dict[str, Any] = {}
+        releasing = threading.Thread(target=lambda: got.setdefault("r", mine.release()))
+        releasing.start()
+        wait_until((home / "paused").exists, 30, "the release to pass its check")
+        other = ServerLock(shell(pools[1], ref), APP)
+        holder = other.holder()
+        assert holder is not None
+        breaking = threading.Thread(target=lambda: got.setdefault("b", other.break_stale(holder)))
+        breaking.start()
+        wait_until(lambda: not breaking.is_alive() or _waits_on_a_file_lock(sandbox), 30,
+                   "the other desktop's break to end or wait")  # fmt: skip
+        carol = LockOwner.new("Carol", "c", 3)
+        try:  # at once if the break did not wait for the release
+            other.acquire(carol)
+        except LockHeld:
+            pass
+        sandbox.run_as_user("touch ~/go", login=False, check=True)
+        releasing.join(30)
+        breaking.join(30)
+        if other.owner is None:  # the break waited for the release: Carol takes it now
+            other.acquire(carol)
+        held = other.holder()
+        assert held is not None and held.operator == "Carol"  # the new lock survived
+        assert got["r"] == "released" and got["b"] is True  # it found the lock gone: free
+        assert other.release() == "released"
+    finally:
+        for p in pools:
+            p.close()
+        sandbox.run_as_user(f"rm -rf ~/.ereg-desktop/locks/{APP} ~/go ~/paused", login=False)
+
+
+def _waits_on_a_file_lock(box: Any) -> bool:
+    """A process of the test user waits for a file lock (a ``->`` line of /proc/locks)."""
+    from sandbox.procs import user_processes
+
+    pids = {str(p.pid) for p in user_processes(box.uid)}
+    waiting = [ln.split() for ln in Path("/proc/locks").read_text().splitlines() if "->" in ln]
+    return any(len(w) > 5 and w[5] in pids for w in waiting)
