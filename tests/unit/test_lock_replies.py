@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ereg_desktop.errors import OperationFailed
 from ereg_desktop.services.deploy import lock
 
 GOOD = lock.LockOwner.new("Bob", "b", 7)
@@ -63,3 +64,57 @@ def test_hostile_lock_replies_never_raise(reply: str, holder_ok: bool | None) ->
     else:
         assert holder is not None and holder.ownerless and holder.damage
         assert "unknown" in holder.describe()
+
+
+class _Says:
+    def __init__(self, stdout: str) -> None:
+        self.stdout = stdout
+
+    def run(self, argv: object, *, timeout: float) -> object:
+        from ereg_desktop.remote.command import Result
+
+        return Result(0, self.stdout, "", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "said"),
+    [
+        pytest.param(
+            "busy",
+            "another desktop",
+            marks=pytest.mark.hostile(
+                area="lock",
+                tried="the lock guard held by another desktop's script for over 20 s",
+                outcome="release not done and said so; the lock stays "
+                "this run's (a later release may do it)",
+            ),
+        ),
+        pytest.param(
+            "noflock",
+            "no `flock`",
+            marks=pytest.mark.hostile(
+                area="lock",
+                tried="a server without `flock`",
+                outcome="release not done: says to install util-linux's flock",
+            ),
+        ),
+        pytest.param(
+            "failed",
+            "disk full",
+            marks=pytest.mark.hostile(
+                area="lock",
+                tried="the lock folder cannot be moved (read-only disk)",
+                outcome='never "released": the failure is said',
+            ),
+        ),
+        pytest.param("", "no answer"),
+    ],
+)
+def test_a_release_that_did_not_happen_is_never_released(verdict: str, said: str) -> None:
+    held = lock.ServerLock(_Says(f"{verdict}\n"), "gt")
+    held.adopt(GOOD)
+    with pytest.raises(OperationFailed, match=said):
+        held.release()
+    assert held.owner == GOOD
+    with pytest.raises(OperationFailed, match="Breaking the lock of gt did not happen"):
+        held.break_stale(GOOD)

@@ -183,13 +183,15 @@ class ServerLock:
 
 
 # The answers of a script that checked the lock but could not act on it.
-_NOT_DONE = ("busy", "failed", "error", "")
+_NOT_DONE = ("busy", "noflock", "failed", "error", "")
 
 
 def _not_done(app: str, what: str, verdict: str) -> str:
     why = {
         "busy": "another desktop has been changing a lock on this server for 20 s (try again)",
         "failed": "the server could not move or write it (is its disk full or read-only?)",
+        "noflock": "the server has no `flock` command (util-linux): ask its administrator to "
+        "install it",
         "error": "the server has no home folder to work in",
     }.get(verdict, "the server gave no answer")
-    return f"{what} the lock of {app} did not happen: {why}."
+    return f"{what[:1].upper()}{what[1:]} the lock of {app} did not happen: {why}."

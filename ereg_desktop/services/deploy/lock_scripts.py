@@ -70,6 +70,7 @@ def acquire_command(app: str, owner: LockOwner) -> RemoteCommand:
 # flock's lock goes with the script's process, so a cut connection never leaves it held.
 GUARD_FILE = f"{STATE_DIR}/locks.guard"
 _GUARDED = [
+    "command -v flock >/dev/null || { echo noflock; exit 0; }",
     f"exec 9>>{GUARD_FILE} && flock -w 20 9 || {{ echo busy; exit 0; }}",
 ]
 
