@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cli_helpers import make_cli
-from deploy_helpers import make_pool, make_ref, shell, wait_until
+from deploy_helpers import Recorder, make_pool, make_ref, shell, wait_until
 
 from ereg_desktop.services.deploy.lock import ServerLock
 
@@ -171,3 +171,49 @@ def test_deploy_of_a_down_app_with_nothing_pending_says_it_is_down(
     finally:
         sandbox.pm2("start", APP, check=True)
     assert not (Path(sandbox.home) / ".ereg-desktop/locks" / APP).exists()
+
+
+@pytest.mark.hostile(
+    area="deploy: desktop killed",
+    tried="the desktop gone between writing a job's record and "
+    "releasing its lock (the release never reached the server)",
+    outcome="the record is there once; the next update releases the left-behind lock of that "
+    "recorded job itself and deploys",
+)
+def test_a_lock_left_behind_by_a_recorded_job_is_released_by_the_next_update(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    from test_deploy import FAST, new_run, server_audit
+
+    from ereg_desktop.errors import ConnectionProblem
+    from ereg_desktop.services.deploy.actions import WriteGuard
+    from ereg_desktop.services.deploy.workflow import DeployRun, Outcome
+
+    sandbox.set_setup(APP, seconds=0.5, fail=False)
+    sandbox.push_commit(APP, {"left-1.txt": "1\n"}, "recorded, lock left behind")
+    ref = make_ref(sandbox, APP)
+    pool = make_pool(sandbox, tmp_path)
+    real = shell(pool, ref)
+
+    class LosesTheRelease:
+        def run(self, argv: Any, *, timeout: float) -> Any:
+            if "echo released" in argv[2] and 'grep -qF "$2"' in argv[2]:
+                raise ConnectionProblem("connection lost (the desktop went away)")
+            return real.run(argv, timeout=timeout)
+
+    try:
+        first = DeployRun(ref, LosesTheRelease(), operator="Tester", guard=WriteGuard(),
+                          settings=FAST).run()  # fmt: skip
+        assert first.outcome == Outcome.DEPLOYED and "could not be released" in first.message
+        locks = Path(sandbox.home) / ".ereg-desktop/locks"
+        assert (locks / APP).exists()
+        assert len([r for r in server_audit(sandbox, APP) if r["job"] == first.job_id]) == 1
+        new = sandbox.push_commit(APP, {"left-2.txt": "2\n"}, "the next update")
+        events = Recorder()
+        second = new_run(pool, ref, tmp_path).run(events)
+    finally:
+        pool.close()
+    assert second.outcome == Outcome.DEPLOYED, second.message
+    assert any(f"left behind by server job {first.job_id}" in ln for ln in events.lines())
+    assert sandbox.head(APP) == new and not (locks / APP).exists()
+    assert len([r for r in server_audit(sandbox, APP) if r["job"] == first.job_id]) == 1

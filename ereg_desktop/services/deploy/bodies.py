@@ -47,7 +47,12 @@ def preflight(run: RunState) -> str | RunEnd:
         return unusable
     owner = LockOwner.new(run.operator, run.machine, os.getpid())
     try:
-        run.lock.acquire(owner)
+        try:
+            run.lock.acquire(owner)
+        except LockHeld as held:
+            if not _left_behind_by_a_recorded_job(run, run.lock.explain(held)):
+                raise
+            run.lock.acquire(owner)
         run.lock_acquired = True
     except LockHeld as held:
         held = run.lock.explain(held)
@@ -56,6 +61,25 @@ def preflight(run: RunState) -> str | RunEnd:
     run.start_heartbeat(run.lock.renew)
     run.log(Step.PREFLIGHT, f"locked {run.ref.app} on {run.ref.server.label}")
     return "locked" + (f"; reasons: {len(notes)} recorded" if notes else "")
+
+
+def _left_behind_by_a_recorded_job(run: RunState, held: LockHeld) -> bool:
+    """A lock bound to a job that is over and recorded is one its recorder could not release
+    (its desktop stopped, or the connection dropped, between the record and the release):
+    nobody needs it any more, so it is released here (compare-and-move on its token). True when
+    it was."""
+    holder = held.holder
+    if not held.stale or holder is None or holder.job is None:
+        return False
+    jobs = {j.record.id: j for j in run.jobs.listing(run.ref.app)}
+    job = jobs.get(holder.job)
+    if job is None or not job.audited or not job.state.over:
+        return False
+    if not run.lock.break_stale(holder):
+        return False
+    run.log(Step.PREFLIGHT, f"released the lock left behind by server job {holder.job} "
+                            "(over and recorded; its desktop stopped before releasing it)")  # fmt: skip
+    return True
 
 
 def unusable_text(run: RunState) -> RunEnd | None:

@@ -167,7 +167,9 @@ def release_lock(run: RunState, recorded: bool, first_record: bool) -> list[str]
         verdict = run.lock.release()
     except EregError as exc:
         return [f"the lock could not be released: {exc}"]
-    if verdict == "released":
+    if verdict == "released" or (verdict == "gone" and job is not None):
+        # gone after this run recorded the job: a run that saw the job recorded released the
+        # lock it left (what the lock was for is done either way)
         return []
     if verdict == "gone":
         return ["the lock had already been removed (broken?) before this run released it"]
