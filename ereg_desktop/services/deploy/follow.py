@@ -146,7 +146,8 @@ def _follow_loop(run: RunState, job: JobRecord, pool: ThreadPoolExecutor) -> str
             lost_since = None
         if run.start_unclear:
             if poll.state.state == MISSING:
-                run.job_over = True  # it never started
+                run.job_over = True  # it never started: no job holds the lock or is recorded
+                run.job = None
                 return RunEnd(
                     Outcome.FAILED,
                     f"Server job {job.id} did not start ({run.start_problem}; its folder does "
