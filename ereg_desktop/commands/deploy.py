@@ -49,6 +49,7 @@ from ereg_desktop.services.deploy.workflow import (
     Outcome,
     describe_event,
 )
+from ereg_desktop.services.text_input import check_reason
 from ereg_desktop.store.history import History
 
 
@@ -70,6 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, paths: Any) -> int:
+    # before anything else: a reason that cannot be sent never gets as far as the lock
+    reason = check_reason(args.reason)
     ctx = AppContext.for_cli(paths)
     ref = find_deployment(ctx, args.app, args.server)
     operator = ctx.inventory.operator.name
@@ -86,8 +89,8 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         print("Nothing done.")
         return EXIT_FAILED
     presets: dict[str, AnswerValue] = {}
-    if args.reason.strip():
-        presets[ReasonNeeded.kind] = args.reason
+    if reason.strip():
+        presets[ReasonNeeded.kind] = reason
     if args.accept_warnings:
         presets[AcknowledgeWarnings.kind] = True
     interrupts = _Interrupts()

@@ -117,6 +117,12 @@ def test_renew_after_someone_broke_and_took_the_lock_raises_lock_held(
     second.release()
 
 
+@pytest.mark.hostile(
+    area="lock: damaged record",
+    tried="owner.json naming the token `../../victim` (a break once removed ~/victim)",
+    outcome="break and release refuse the token before any command; nothing outside the locks "
+    "folder is touched; the message says to remove the lock by hand",
+)
 def test_a_token_with_dot_dot_read_back_is_refused_and_nothing_outside_is_touched(
     sandbox: Any, pool: Any, locks: Path
 ) -> None:

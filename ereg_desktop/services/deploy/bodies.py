@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+from ereg_desktop.errors import ConnectionProblem
 from ereg_desktop.services.deploy.decisions import Answer, AnswerSource, ReasonNeeded
 from ereg_desktop.services.deploy.events import Step
 from ereg_desktop.services.deploy.inspect import current_head, inspect
@@ -19,9 +22,13 @@ from ereg_desktop.services.deploy.preflight import (
     missing_reasons,
     update_refusal,
 )
+from ereg_desktop.services.deploy.reattach import server_downtime
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
 from ereg_desktop.services.deploy.verify import UrlCheckInBackground, check_url, wait_stable
+from ereg_desktop.services.text_input import MAX_NAME_CHARS, reason_problem, text_problem
+
+T = TypeVar("T")
 
 
 def preflight(run: RunState) -> str | RunEnd:
@@ -35,9 +42,17 @@ def preflight(run: RunState) -> str | RunEnd:
     unanswered = ask_reasons(run, missing_reasons(notes, run.reasons))
     if unanswered is not None:
         return unanswered
+    unusable = unusable_text(run)
+    if unusable is not None:
+        return unusable
     owner = LockOwner.new(run.operator, run.machine, os.getpid())
     try:
-        run.lock.acquire(owner)
+        try:
+            run.lock.acquire(owner)
+        except LockHeld as held:
+            if not _left_behind_by_a_recorded_job(run, run.lock.explain(held)):
+                raise
+            run.lock.acquire(owner)
         run.lock_acquired = True
     except LockHeld as held:
         held = run.lock.explain(held)
@@ -46,6 +61,38 @@ def preflight(run: RunState) -> str | RunEnd:
     run.start_heartbeat(run.lock.renew)
     run.log(Step.PREFLIGHT, f"locked {run.ref.app} on {run.ref.server.label}")
     return "locked" + (f"; reasons: {len(notes)} recorded" if notes else "")
+
+
+def _left_behind_by_a_recorded_job(run: RunState, held: LockHeld) -> bool:
+    """A lock bound to a job that is over and recorded is one its recorder could not release
+    (its desktop stopped, or the connection dropped, between the record and the release):
+    nobody needs it any more, so it is released here (compare-and-move on its token). True when
+    it was."""
+    holder = held.holder
+    if not held.stale or holder is None or holder.job is None:
+        return False
+    jobs = {j.record.id: j for j in run.jobs.listing(run.ref.app)}
+    job = jobs.get(holder.job)
+    if job is None or not job.audited or not job.state.over:
+        return False
+    if not run.lock.break_stale(holder):
+        return False
+    run.log(Step.PREFLIGHT, f"released the lock left behind by server job {holder.job} "
+                            "(over and recorded; its desktop stopped before releasing it)")  # fmt: skip
+    return True
+
+
+def unusable_text(run: RunState) -> RunEnd | None:
+    """Text of the run that cannot be sent to the server (it goes into job.json, owner.json and
+    the audit line): the run stops before the lock, with the problem."""
+    problems = [reason_problem(text) for text in run.reasons.values()]
+    problems += [text_problem(what, text, MAX_NAME_CHARS)
+                 for what, text in (("The operator's name", run.operator),
+                                    ("The machine's name", run.machine))]  # fmt: skip
+    problem = next((p for p in problems if p is not None), None)
+    if problem is None:
+        return None
+    return RunEnd(Outcome.BLOCKED, f"{problem} Nothing was stopped.", Block.NEEDS_REASON)
 
 
 def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
@@ -64,6 +111,9 @@ def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
         answer = run.decider.decide(question)
     else:
         answer = Answer(question.id, None, AnswerSource.UNASKED)
+    problem = reason_problem(answer.text) if answer.text else None
+    if problem is not None:  # typed on a terminal or in a dialog: refused before the lock
+        return RunEnd(Outcome.BLOCKED, f"{problem} Nothing was stopped.", Block.NEEDS_REASON)
     if answer.text:
         for n in missing:
             run.reasons[n.concern] = answer.text
@@ -86,7 +136,7 @@ def ask_reasons(run: RunState, missing: list[ConcernNote]) -> RunEnd | None:
 
 def inspect_phase(run: RunState) -> str | RunEnd:
     d = run.ref.deployment
-    found = inspect(run.shell, run.ref.app, d.track)
+    found = _despite_a_cut(run, Step.INSPECT, lambda: inspect(run.shell, run.ref.app, d.track))
     run.inspection = found
     run.record.commit_before = found.head
     run.record.pending_commits = len(found.pending)
@@ -128,6 +178,21 @@ def inspect_phase(run: RunState) -> str | RunEnd:
     return ""
 
 
+def _despite_a_cut(run: RunState, step: Step, read: Callable[[], T]) -> T:
+    """``read`` (it changes nothing on the server, so it may run twice); a lost connection is
+    tried again (the next call connects anew) for a while, so a network blip does not turn a good
+    update into a failure."""
+    end = time.monotonic() + max(5.0, run.settings.verify_deadline_s / 2)
+    while True:
+        try:
+            return read()
+        except ConnectionProblem as exc:
+            if time.monotonic() > end:
+                raise
+            run.log(step, f"connection lost ({exc.short}); trying again")
+            run.detach_requested.wait(0.5)
+
+
 def verify(run: RunState) -> str | RunEnd:
     dt = run.downtime
     ref, settings = run.ref, run.settings
@@ -148,7 +213,15 @@ def verify(run: RunState) -> str | RunEnd:
     run.log(Step.VERIFY, f"pm2: {check.message}")
     if not check.ok:
         return RunEnd(Outcome.FAILED, f"{ref.app} is not running properly: {check.message}")
-    head, target = current_head(run.shell, ref.app, ref.deployment.track)
+    if run.resume is not None and (dt.down_at is None or run.went_down_at is not None):
+        # re-attached after the job ended unseen: what this run saw is not the downtime (it
+        # never saw the app down, or would count until now); the server's own times are
+        known = server_downtime(run)
+        if known is not None:
+            dt.known(known)
+    head, target = _despite_a_cut(
+        run, Step.VERIFY, lambda: current_head(run.shell, ref.app, ref.deployment.track)
+    )
     run.record.commit_after = head
     run.log(Step.VERIFY, f"HEAD {head[:8]}, origin/{ref.deployment.track} {target[:8]}")
     if head != target:

@@ -38,6 +38,13 @@ class Downtime:
             self.down_at = t
             self.emit(DowntimeStarted(t))
 
+    def known(self, seconds: float) -> None:
+        """The app is up again after a downtime of ``seconds`` that this run could not watch
+        (measured from the server's own times): it replaces what the samples guessed."""
+        now = time.time()
+        self._before_s = 0.0
+        self.down_at, self.up_at = now - seconds, now
+
     def sample(self, status: AppStatus | None, t: float) -> None:
         online = status is not None and status.status == ONLINE
         key = (status.status, status.restarts) if status else ("missing", 0)

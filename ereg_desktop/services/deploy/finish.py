@@ -72,7 +72,13 @@ def finish(run: RunState, end: RunEnd, record: bool = True) -> DeployResult:
     if dt.down_now and app_state == AppState.UP:
         dt.sample(AppStatus(run.ref.app, ONLINE), time.time())
         downtime = dt.seconds
-    if outcome == Outcome.FAILED and app_state == AppState.DOWN:
+    if outcome == Outcome.NOTHING_PENDING and app_state == AppState.DOWN:
+        app = run.ref.app
+        message = (
+            f"{message} But {app} is DOWN, and an update with nothing pending starts nothing: "
+            f"start it with `ereg-desktop start {app}` (or Start in the window)."
+        )
+    elif outcome == Outcome.FAILED and app_state == AppState.DOWN:
         message = f"{message} {run.ref.app} is DOWN: start it again (code now on disk)."
     elif outcome == Outcome.FAILED:
         message = f"{message} {run.ref.app} is {app_state.value}."
@@ -133,8 +139,9 @@ def finish(run: RunState, end: RunEnd, record: bool = True) -> DeployResult:
 
 def release_lock(run: RunState, recorded: bool, first_record: bool) -> list[str]:
     """Before the point of no return: release the lock only if this run took it (and nobody
-    broke it meanwhile). Past it: only once the job is over and its outcome recorded; a job
-    still running keeps it (its re-attach releases it). Returns notes for the record."""
+    broke it meanwhile). Past it: only once the job is over and its outcome recorded, and only
+    by the run that recorded it; a job still running keeps it (its re-attach releases it).
+    Returns notes for the record."""
     if run.lock.owner is None:
         return []
     job = run.job
@@ -152,11 +159,17 @@ def release_lock(run: RunState, recorded: bool, first_record: bool) -> list[str]
             f"the lock stays with server job {job.id} until its outcome is recorded "
             "(re-attaching records it and releases the lock)"
         ]
+    elif not first_record:
+        # another desktop followed the same job and recorded it: the lock is its to release
+        # (two releases of one lock would have one of them find it gone)
+        return []
     try:
         verdict = run.lock.release()
     except EregError as exc:
         return [f"the lock could not be released: {exc}"]
-    if verdict == "released" or not first_record:
+    if verdict == "released" or (verdict == "gone" and job is not None):
+        # gone after this run recorded the job: a run that saw the job recorded released the
+        # lock it left (what the lock was for is done either way)
         return []
     if verdict == "gone":
         return ["the lock had already been removed (broken?) before this run released it"]

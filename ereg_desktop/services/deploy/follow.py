@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ereg_desktop.errors import ConnectionProblem, EregError
+from ereg_desktop.errors import ConnectionProblem, EregError, OperationFailed
 from ereg_desktop.services.deploy.events import (
     ConnectionLost,
     JobStarted,
@@ -75,6 +75,11 @@ def _start(run: RunState) -> JobRecord:
     run.record.job = planned.id
     try:
         run.jobs.launch(planned)
+    except UnicodeError as exc:  # the command could not even be encoded: it never left
+        run.job_over = True
+        raise OperationFailed(
+            f"server job {planned.id} was not started: its command could not be sent ({exc})"
+        ) from None
     except EregError as exc:
         # the server may have started it before the answer was lost: follow it by id
         run.start_unclear, run.start_problem = True, str(exc)
@@ -141,7 +146,8 @@ def _follow_loop(run: RunState, job: JobRecord, pool: ThreadPoolExecutor) -> str
             lost_since = None
         if run.start_unclear:
             if poll.state.state == MISSING:
-                run.job_over = True  # it never started
+                run.job_over = True  # it never started: no job holds the lock or is recorded
+                run.job = None
                 return RunEnd(
                     Outcome.FAILED,
                     f"Server job {job.id} did not start ({run.start_problem}; its folder does "

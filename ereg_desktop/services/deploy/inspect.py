@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ereg_desktop.errors import OperationFailed
+from ereg_desktop.errors import ConnectionProblem, OperationFailed
 from ereg_desktop.services.deploy.steps import (
     CommandKind,
     RemoteCommand,
@@ -160,9 +160,16 @@ def parse_inspection(stdout: str) -> Inspection:
     )
 
 
+def _cut(cmd: RemoteCommand, exit_code: int) -> None:
+    """No exit status: the session was cut while the command ran (not a failure of git)."""
+    if exit_code == -1:
+        raise ConnectionProblem(f"{cmd.title}: the connection dropped while it ran")
+
+
 def inspect(shell: Shell, app: str, track: str) -> Inspection:
     cmd = inspect_command(app, track)
     res = cmd.run(shell)
+    _cut(cmd, res.exit_code)
     if res.exit_code != 0:
         raise OperationFailed(
             f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()[-2000:]}"
@@ -173,6 +180,7 @@ def inspect(shell: Shell, app: str, track: str) -> Inspection:
 def current_head(shell: Shell, app: str, track: str) -> tuple[str, str]:
     cmd = head_command(app, track)
     res = cmd.run(shell)
+    _cut(cmd, res.exit_code)
     lines = res.stdout.split()
     if res.exit_code != 0 or len(lines) < 2:
         raise OperationFailed(f"{cmd.title} failed: {res.stderr.strip()[-500:]}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ereg_desktop.errors import EregError, OperationFailed
+from ereg_desktop.errors import ConnectionProblem, EregError, OperationFailed
 from ereg_desktop.services.deploy.lock_owner import (
     HEARTBEAT_EVERY_S,
     HEARTBEAT_STALE_AFTER,
@@ -32,6 +32,7 @@ from ereg_desktop.services.deploy.lock_scripts import (
     bind_job_command,
     break_command,
     break_ownerless_command,
+    break_unreadable_command,
     parse_reply,
     read_command,
     release_command,
@@ -55,6 +56,7 @@ __all__ = [
     "bind_job_command",
     "break_command",
     "break_ownerless_command",
+    "break_unreadable_command",
     "check_token",
     "is_stale",
     "parse_reply",
@@ -73,7 +75,10 @@ class ServerLock:
         self.owner: LockOwner | None = None
 
     def _run(self, cmd: RemoteCommand) -> tuple[str, LockOwner | None]:
+        """The script's verdict and the holder it names (None when unreadable)."""
         res = cmd.run(self.shell)
+        if res.exit_code == -1:  # no exit status: the session was cut while the script ran
+            raise ConnectionProblem(f"{cmd.title}: the connection dropped while it ran")
         if res.exit_code != 0:
             raise OperationFailed(
                 f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}"
@@ -81,7 +86,16 @@ class ServerLock:
         return parse_reply(res.stdout)
 
     def acquire(self, owner: LockOwner) -> None:
-        verdict, holder = self._run(acquire_command(self.app, owner))
+        try:
+            verdict, holder = self._run(acquire_command(self.app, owner))
+        except ConnectionProblem:
+            # the answer was lost, maybe after the server took the lock for us: the lock
+            # itself says (over a new connection); taking it is safe to try once more
+            verdict, holder = self._run(read_command(self.app))
+            if verdict == "held" and holder is not None and holder.token == owner.token:
+                verdict = "acquired"
+            elif verdict == "free":
+                verdict, holder = self._run(acquire_command(self.app, owner))
         if verdict in ("failed", "error"):
             what = "owner.json" if verdict == "failed" else "the locks folder"
             raise OperationFailed(
@@ -101,6 +115,8 @@ class ServerLock:
             return
         owner = replace(self.owner, job=job_id)
         verdict, holder = self._run(bind_job_command(self.app, owner))
+        if verdict in _NOT_DONE:
+            raise OperationFailed(_not_done(self.app, "naming the job in", verdict))
         if verdict != "bound":
             raise LockHeld(self.app, holder)
         self.owner = owner
@@ -126,6 +142,8 @@ class ServerLock:
         if self.owner is None:
             return "gone"
         verdict, _ = self._run(release_command(self.app, self.owner.token))
+        if verdict in _NOT_DONE:  # still ours: a later release may do it
+            raise OperationFailed(_not_done(self.app, "releasing", verdict))
         self.owner = None
         return verdict
 
@@ -152,9 +170,28 @@ class ServerLock:
             raise self.explain(LockHeld(self.app, holder))
 
     def break_stale(self, confirmed_holder: LockOwner) -> bool:
-        if confirmed_holder.ownerless_mtime is not None:
+        if confirmed_holder.ownerless_mtime is not None and confirmed_holder.damage:
+            cmd = break_unreadable_command(self.app, confirmed_holder.ownerless_mtime)
+        elif confirmed_holder.ownerless_mtime is not None:
             cmd = break_ownerless_command(self.app, confirmed_holder.ownerless_mtime)
         else:
             cmd = break_command(self.app, confirmed_holder.token)
         verdict, _ = self._run(cmd)
+        if verdict in _NOT_DONE:
+            raise OperationFailed(_not_done(self.app, "breaking", verdict))
         return verdict in ("released", "gone")
+
+
+# The answers of a script that checked the lock but could not act on it.
+_NOT_DONE = ("busy", "noflock", "failed", "error", "")
+
+
+def _not_done(app: str, what: str, verdict: str) -> str:
+    why = {
+        "busy": "another desktop has been changing a lock on this server for 20 s (try again)",
+        "failed": "the server could not move or write it (is its disk full or read-only?)",
+        "noflock": "the server has no `flock` command (util-linux): ask its administrator to "
+        "install it",
+        "error": "the server has no home folder to work in",
+    }.get(verdict, "the server gave no answer")
+    return f"{what[:1].upper()}{what[1:]} the lock of {app} did not happen: {why}."

@@ -52,6 +52,8 @@ class LockOwner:
     # seconds since the heartbeat was touched, measured on the server's clock when the lock was
     # read; None when the lock has none (an older desktop's). Never written to owner.json.
     heartbeat_age_s: float | None = field(default=None, compare=False)
+    # for a lock whose owner cannot be read: what is wrong with it (empty: no owner.json at all)
+    damage: str = ""
 
     @property
     def ownerless(self) -> bool:
@@ -66,7 +68,7 @@ class LockOwner:
 
     def to_json(self) -> str:
         d = asdict(self)
-        del d["ownerless_mtime"], d["heartbeat_age_s"]
+        del d["ownerless_mtime"], d["heartbeat_age_s"], d["damage"]
         return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -82,10 +84,12 @@ class LockOwner:
                 purpose=str(d.get("purpose", LockPurpose.DEPLOY.value)),
                 job=d.get("job") if isinstance(d.get("job"), str) else None,
             )
-        except (ValueError, TypeError, AttributeError, OverflowError):  # pid 1e400: Overflow
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
             return None
 
     def describe(self) -> str:
+        if self.ownerless and self.damage:
+            return f"(unknown: {self.damage}), left since {self.since}"
         if self.ownerless:
             return f"{OWNERLESS}, left since {self.since}"
         job = f", server job {self.job}" if self.job else ""

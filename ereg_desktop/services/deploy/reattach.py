@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ereg_desktop.services.deploy.jobs import JobListing
+from ereg_desktop.errors import EregError
+from ereg_desktop.services.deploy.jobs import JobListing, job_dir
 from ereg_desktop.services.deploy.preflight import Concern
 from ereg_desktop.services.deploy.run_state import RunState
+from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, script
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,56 @@ def take_over(run: RunState, job: JobListing, who: JobOrigin, down_at: float | N
     run.notes.extend(job.record.notes)
     if ctx.lock is not None:
         run.lock.adopt(ctx.lock)
+
+
+def job_times_command(job_id: str) -> RemoteCommand:
+    """The server's clock now, when the job started (its pid file, written as it started) and,
+    if a desktop noted it, when the app went down (down_at)."""
+    return script(
+        f"times of job {job_id}",
+        [
+            "cd",
+            'd="$1"',
+            "echo now $(date +%s)",
+            'echo start $(stat -c %Y "$d/pid" 2>/dev/null)',
+            "echo down $(head -c 40 \"$d/down_at\" 2>/dev/null | tr -dc '0-9.')",
+        ],
+        job_dir(job_id),
+        kind=CommandKind.READ,
+        timeout=15,
+    )
+
+
+def _number(value: str) -> float | None:
+    try:
+        n = float(value)
+    except ValueError:
+        return None
+    return n if 0 < n < 1e11 else None  # an epoch, not garbage (inf, nan, a 400-digit number)
+
+
+def server_downtime(run: RunState) -> float | None:
+    """The downtime of the job this run re-attached to, from the server's own times: from when
+    the app went down (down_at, else the job's start: pm2-deploy stops the app within its first
+    seconds) to pm2's start of the app (now minus its uptime). None when the server cannot say.
+    For a run that never saw the app down itself (the job ended while nobody followed it)."""
+    job = run.job
+    if job is None:
+        return None
+    try:
+        res = job_times_command(job.id).run(run.shell)
+        status = run.probe.app_status(run.ref.app)
+    except (EregError, ValueError):
+        return None
+    if res.exit_code != 0 or status is None or status.uptime_s is None:
+        return None
+    times: dict[str, float | None] = {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        times[key] = _number(value.strip())
+    now, start, down = times.get("now"), times.get("start"), times.get("down")
+    went_down = down if down is not None else start
+    if now is None or went_down is None:
+        return None
+    seconds = now - status.uptime_s - went_down
+    return seconds if 0 <= seconds < now - went_down + 1 else None

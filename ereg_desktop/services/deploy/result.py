@@ -63,7 +63,9 @@ class DeployResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.DEPLOYED, Outcome.NOTHING_PENDING)
+        """Deployed, or nothing was pending; never while the app is left down."""
+        done = self.outcome in (Outcome.DEPLOYED, Outcome.NOTHING_PENDING)
+        return done and self.app_state != AppState.DOWN
 
     @property
     def can_start_again(self) -> bool:

@@ -98,7 +98,9 @@ def wait_stable(
         try:
             last = probe.app_status(app)
             unknown = ""
-        except Pm2Unavailable as exc:  # neither up nor down: no verdict from this read
+        except (Pm2Unavailable, ConnectionProblem) as exc:
+            # neither up nor down: no verdict from this read (a lost connection is made again
+            # by the next read; the deadline bounds how long)
             unknown = str(exc)
         now = clock()
         wait = interval_s
