@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ereg_desktop.presenters.deploy_questions import Choice, Prompt
 from ereg_desktop.services.deploy.decisions import AnswerValue
+from ereg_desktop.services.text_input import reason_problem
 
 
 class QuestionPanel(QFrame):
@@ -45,11 +46,16 @@ class QuestionPanel(QFrame):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.text.setOpenExternalLinks(True)
         self.reason = QLineEdit()
+        # text that cannot be sent (a control character, too long) is said here, before OK
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
         self.reason.textChanged.connect(self._text_changed)
         self.reason.returnPressed.connect(self._return_pressed)
         self.buttons = QHBoxLayout()
         self.buttons.addWidget(self.deadline, 1)
-        for widget in (self.title, self.text, self.items, self.reason):
+        for widget in (self.title, self.text, self.items, self.reason, self.problem):
             layout.addWidget(widget)
         layout.addLayout(self.buttons)
         self._choices: list[tuple[QPushButton, Choice]] = []
@@ -98,9 +104,12 @@ class QuestionPanel(QFrame):
         return next(b for b, c in self._choices if c.label == label)
 
     def _text_changed(self, text: str) -> None:
+        problem = reason_problem(text.strip()) if text.strip() else None
+        self.problem.setText(problem or "")
+        self.problem.setVisible(problem is not None)
         for button, choice in self._choices:
             if choice.takes_text:
-                button.setEnabled(bool(text.strip()))
+                button.setEnabled(bool(text.strip()) and problem is None)
 
     def _return_pressed(self) -> None:
         for button, choice in self._choices:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from ereg_desktop.services.deploy.preflight import Concern, ConcernNote
+from ereg_desktop.services.text_input import reason_problem
 
 _TITLES = {
     Concern.OWNER_MISMATCH: "This system is assigned to someone else",
@@ -49,16 +50,32 @@ class ReasonPrompt(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.reason_edit.textChanged.connect(self._text_changed)
-        for w in (title, explain, why, self.reason_edit, self.buttons):
+        # text that cannot be sent (a control character, too long) is said here, before OK
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        for w in (title, explain, why, self.reason_edit, self.problem, self.buttons):
             layout.addWidget(w)
         self._text_changed()
 
     def _text_changed(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason()))
+        problem = self.problem_text()
+        self.problem.setText(problem or "")
+        self.problem.setVisible(problem is not None)
+        self.ok_button.setEnabled(bool(self.reason()) and problem is None)
 
     def reason(self) -> str:
-        return self.reason_edit.toPlainText().strip()
+        """The reason as one line: the lines typed in the box joined by spaces (a record holds
+        one line)."""
+        return " ".join(
+            line.strip() for line in self.reason_edit.toPlainText().splitlines()
+        ).strip()
+
+    def problem_text(self) -> str | None:
+        reason = self.reason()
+        return reason_problem(reason) if reason else None
 
     def accept(self) -> None:
-        if self.reason():  # Enter in an empty field must not pass
+        if self.reason() and self.problem_text() is None:  # Enter must not pass a bad reason
             super().accept()

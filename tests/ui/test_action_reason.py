@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -34,3 +35,26 @@ def test_reason_explains_why_it_is_asked(qtbot) -> None:
     labels = [w.text() for w in p.findChildren(QLabel)]
     assert any("assigned to someone else" in t for t in labels)
     assert any("recorded" in t for t in labels) and any("Ann; you are Bob" in t for t in labels)
+
+
+@pytest.mark.hostile(
+    area="operator text",
+    tried="a reason typed in the reason prompt holding an escape character, or over 1,000 "
+    "characters",
+    outcome="the prompt says what is wrong beside the field and OK stays disabled (Enter too); "
+    "lines typed in the box become one line",
+)
+def test_a_reason_that_cannot_be_sent_is_said_before_ok(qtbot) -> None:
+    p = ReasonPrompt(NOTE, "gt")
+    qtbot.addWidget(p)
+    p.open()
+    p.reason_edit.setPlainText("hotfix \x1b[31m")  # typed keys would send Escape to the dialog
+    assert not p.ok_button.isEnabled()
+    assert p.problem.isVisibleTo(p) and "escape" in p.problem.text()
+    p.accept()
+    assert p.isVisible() and p.result() == 0
+    p.reason_edit.setPlainText("x" * 1001)
+    assert not p.ok_button.isEnabled() and "1000" in p.problem.text().replace(",", "")
+    p.reason_edit.setPlainText("hotfix agreed\nwith Ann")
+    assert p.ok_button.isEnabled() and not p.problem.isVisibleTo(p)
+    assert p.reason() == "hotfix agreed with Ann"

@@ -87,8 +87,12 @@ def test_a_reason_typed_in_the_dialog_reaches_the_waiting_thread(qtbot, tmp_path
     assert panel.isVisible() and "low-traffic window" in panel.items.text()
     ok = panel.button("OK")
     assert not ok.isEnabled()  # no reason typed yet
+    panel.reason.setText("hotfix \x07")  # a bell: a control character
+    assert not ok.isEnabled() and panel.problem.isVisibleTo(panel)
+    assert "control character" in panel.problem.text()
+    panel.reason.clear()
     qtbot.keyClicks(panel.reason, "hotfix for the payment form")
-    assert ok.isEnabled()
+    assert ok.isEnabled() and not panel.problem.isVisibleTo(panel)
     assert d.grab().save(str(screenshots(tmp_path) / "deploy-dialog-question.png"))
     ok.click()
     answer = asker.answered()
