@@ -55,7 +55,7 @@ def kind_of(body: str) -> str:
         ('> "$1/down_at"', "mark_down"),
         ("for d in .ereg-desktop/jobs/*;", "list"),
         ("pm2 jlist", "jlist"),
-        ("echo now $(date +%s)", "times"),
+        ("echo now $(date +%s.%N)", "times"),
     ):
         if needle in body:
             return kind

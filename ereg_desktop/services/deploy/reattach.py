@@ -8,6 +8,7 @@ the run goes on with once the job ended (:data:`.phases.RESUME`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from ereg_desktop.errors import EregError
@@ -64,7 +65,7 @@ def job_times_command(job_id: str) -> RemoteCommand:
         [
             "cd",
             'd="$1"',
-            "echo now $(date +%s)",
+            "echo now $(date +%s.%N)",
             'echo start $(stat -c %Y "$d/pid" 2>/dev/null)',
             "echo down $(head -c 40 \"$d/down_at\" 2>/dev/null | tr -dc '0-9.')",
         ],
@@ -91,8 +92,11 @@ def server_downtime(run: RunState) -> float | None:
     if job is None:
         return None
     try:
+        t0 = time.monotonic()
         res = job_times_command(job.id).run(run.shell)
+        t1 = time.monotonic()
         status = run.probe.app_status(run.ref.app)
+        t2 = time.monotonic()
     except (EregError, ValueError):
         return None
     if res.exit_code != 0 or status is None or status.uptime_s is None:
@@ -105,5 +109,7 @@ def server_downtime(run: RunState) -> float | None:
     went_down = down if down is not None else start
     if now is None or went_down is None:
         return None
-    seconds = now - status.uptime_s - went_down
+    # pm2's uptime is from a later read than "now" (its own clock line ends that read): move
+    # "now" on by the time between the two, so the app's start is not seen early
+    seconds = now + (t2 - (t0 + t1) / 2) - status.uptime_s - went_down
     return seconds if 0 <= seconds < now - went_down + 1 else None
