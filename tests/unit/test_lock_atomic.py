@@ -4,6 +4,8 @@ really moved away. The scripts run in a local bash, paused between their check a
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
 import time
 from collections.abc import Callable
@@ -23,18 +25,34 @@ def _bash(cmd: RemoteCommand, home: Path) -> str:
 
 
 def _paused(cmd: RemoteCommand, home: Path) -> subprocess.Popen[str]:
-    """``cmd`` started with a pause right after its token check: it touches ``paused`` and waits
-    for ``go`` (what a slow server or a descheduled script does between two lines)."""
+    """``cmd`` started with a pause right after its token check (what a slow server or a
+    descheduled script does between two lines): it says ``paused`` on stderr, then blocks reading
+    the FIFO ``go`` until :func:`_go`. Returns once it has said so (a signal, not a poll)."""
     lines = cmd.argv[2].split("\n")
     at = next(i for i, ln in enumerate(lines) if 'grep -qF "$2"' in ln)
-    hook = 'touch "$HOME/paused"; while [ ! -e "$HOME/go" ]; do sleep 0.01; done'
+    os.mkfifo(home / "go")
+    hook = 'echo paused >&2; read -r _ < "$HOME/go"'
     argv = [*cmd.argv[:2], "\n".join([*lines[: at + 1], hook, *lines[at + 1 :]]), *cmd.argv[3:]]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env={**ENV, "HOME": str(home)})
-    _wait(lambda: (home / "paused").exists() or proc.poll() is not None, "the pause")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**ENV, "HOME": str(home)})  # fmt: skip
+    assert proc.stderr is not None
+    ready, _, _ = select.select([proc.stderr], [], [], 20)
+    assert ready and proc.stderr.readline() == "paused\n", "the script never reached its pause"
     return proc
 
 
+def _go(home: Path) -> None:
+    """Let the paused script on (O_NONBLOCK: an error, not a hang, if it is not waiting)."""
+    fd = os.open(home / "go", os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b"\n")
+    finally:
+        os.close(fd)
+
+
 def _wait(cond: Callable[[], object], what: str, timeout: float = 20) -> None:
+    """A condition with a deadline. Used only for "blocked on flock", which nothing signals: the
+    kernel's /proc/locks is the one place it can be seen."""
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
@@ -90,7 +108,7 @@ def test_a_lock_retaken_between_check_and_remove_survives(
                              text=True, env={**ENV, "HOME": str(tmp_path)})  # fmt: skip
     _wait(lambda: other.poll() is not None or _blocked_on_a_lock(other.pid), "the other break")
     took = lock.parse_reply(_bash(lock.acquire_command("gt", c), tmp_path))[0]
-    (tmp_path / "go").touch()
+    _go(tmp_path)
     first_verdict = lock.parse_reply(first.communicate(timeout=30)[0])[0]
     other_verdict = lock.parse_reply(other.communicate(timeout=30)[0])[0]
     if took != "acquired":  # the break waited for the first script: Carol takes it now
