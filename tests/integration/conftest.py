@@ -6,6 +6,8 @@ Fixtures
 - `secret_service` (session): env dict of a private D-Bus session with an unlocked gnome-keyring;
   pass it to subprocesses that use keyring's SecretService backend.
 - `secret_service_factory`: `start_secret_service(tmpdir) -> (env, stop)` for a fresh one.
+- `pool`: a ConnectionPool to the sandbox's sshd (its key and pinned host key), closed after.
+- `store`: a SecretStore over the size-limited in-memory keyring (Windows' entry limit), empty.
 
 Requirements (root, sshd, node, npm, git, ...) that are missing FAIL the tests, so that CI never
 passes by skipping; set EREG_ALLOW_SKIP=1 to skip instead (developer machines).
@@ -19,9 +21,12 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sandbox import Sandbox, cache_dir, start_secret_service
+
+from ereg_desktop.store.secrets import SecretStore
 
 HERE = Path(__file__).parent
 
@@ -103,3 +108,21 @@ def secret_service_factory(
     yield make
     for stop in stops:
         stop()
+
+
+@pytest.fixture
+def store() -> Iterator[SecretStore]:
+    from test_status_support import LimitedKeyring
+
+    LimitedKeyring.reset()
+    yield SecretStore(LimitedKeyring())
+    LimitedKeyring.reset()
+
+
+@pytest.fixture
+def pool(sandbox: Sandbox, tmp_path: Path) -> Iterator[Any]:
+    from deploy_helpers import make_pool
+
+    p = make_pool(sandbox, tmp_path)
+    yield p
+    p.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import paramiko
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.remote.hostkeys import KnownHosts
 from ereg_desktop.services.deploy.connect import ServerShell
+from ereg_desktop.services.deploy.result import DeploySettings
 from ereg_desktop.store.inventory import Deployment, DeploymentRef, Server, System
 
 
@@ -29,6 +31,22 @@ def make_ref(box: Any, app: str, *, track: str = "master", track_type: str = "br
     server = Server("sandbox", box.host, box.port, box.user)
     dep = Deployment(environment, "sandbox", app, box.app_url(app), track, track_type)
     return DeploymentRef(System(f"System {app}", owner=owner, deployments=[dep]), dep, server)
+
+
+# quick enough for tests, long enough that a slow machine still settles
+FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
+
+
+def server_audit(box: Any, app: str) -> list[dict[str, Any]]:
+    """The server's audit records of ``app``, split on "\n" only, as the app reads them (a
+    U+2028 inside a reason is part of its line)."""
+    res = box.run_as_user("cat ~/.ereg-desktop/audit.jsonl 2>/dev/null", login=False)
+    lines = [ln for ln in res.stdout.split("\n") if ln.strip()]
+    return [r for r in map(json.loads, lines) if r.get("app") == app]
+
+
+def lock_dir(box: Any, app: str) -> Path:
+    return Path(box.home) / ".ereg-desktop/locks" / app
 
 
 def shell(pool: ConnectionPool, ref: DeploymentRef) -> ServerShell:

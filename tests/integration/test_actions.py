@@ -6,18 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import make_pool, make_ref, shell
+from deploy_helpers import make_ref, shell
 
 from ereg_desktop.services.deploy.actions import WriteGuard, WriteRefused, run_action
 from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, ServerLock
 from ereg_desktop.store.history import History
-
-
-@pytest.fixture
-def pool(sandbox: Any, tmp_path: Path) -> Any:
-    p = make_pool(sandbox, tmp_path)
-    yield p
-    p.close()
 
 
 def test_restart_stop_start(sandbox: Any, pool: Any, tmp_path: Path) -> None:

@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import make_pool, make_ref, shell
+from deploy_helpers import FAST, make_pool, make_ref, shell
 from test_status_support import SERVER_ID, cli_env, run_cli, write_config
 
 from ereg_desktop.services.deploy.actions import WriteGuard
 from ereg_desktop.services.deploy.audit import MAX_LINE, read_server_audit
-from ereg_desktop.services.deploy.workflow import DeployRun, DeploySettings, Outcome
+from ereg_desktop.services.deploy.workflow import DeployRun, Outcome
 from ereg_desktop.store.history import History
 
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 WHITELIST = {"kind", "app", "server", "environment", "operator", "machine", "started_at",
              "ended_at", "result", "app_state", "commit_before", "commit_after", "job", "message",
              "downtime_s", "pending_commits", "reasons"}  # fmt: skip

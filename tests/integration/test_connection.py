@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sandbox import Sandbox, free_port
-from test_status_support import LimitedKeyring, make_pool, sandbox_server, store_sandbox_key
+from test_status_support import make_pool, sandbox_server, store_sandbox_key
 
 from ereg_desktop.remote.errors import AuthFailed, NoAnswer, UnknownHostKey, Unreachable
 from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key, fingerprint
 from ereg_desktop.services import keys
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.secrets import SecretStore
-
-
-@pytest.fixture
-def store() -> Iterator[SecretStore]:
-    LimitedKeyring.reset()
-    yield SecretStore(LimitedKeyring())
-    LimitedKeyring.reset()
 
 
 @pytest.fixture

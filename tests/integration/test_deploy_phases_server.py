@@ -7,8 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
-from deploy_helpers import Recorder, make_pool, make_ref, shell, wait_until
+from deploy_helpers import FAST, Recorder, lock_dir, make_ref, shell, wait_until
 
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.services.deploy.actions import WriteGuard
@@ -30,19 +29,6 @@ from ereg_desktop.services.deploy.workflow import (
     Step,
 )
 from ereg_desktop.store.history import History
-
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
-
-
-@pytest.fixture
-def pool(sandbox: Any, tmp_path: Path) -> Any:
-    p = make_pool(sandbox, tmp_path)
-    yield p
-    p.close()
-
-
-def lock_dir(box: Any, app: str) -> Path:
-    return Path(box.home) / ".ereg-desktop/locks" / app
 
 
 class Watched:

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import Recorder, make_pool, make_ref, shell, wait_until
+from deploy_helpers import FAST, Recorder, make_pool, make_ref, server_audit, shell, wait_until
 from sandbox.procs import descendants
-from test_deploy import FAST, server_audit
 
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.services.deploy.actions import WriteGuard

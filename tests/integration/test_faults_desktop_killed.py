@@ -183,7 +183,8 @@ def test_deploy_of_a_down_app_with_nothing_pending_says_it_is_down(
 def test_a_lock_left_behind_by_a_recorded_job_is_released_by_the_next_update(
     sandbox: Any, tmp_path: Path
 ) -> None:
-    from test_deploy import FAST, new_run, server_audit
+    from deploy_helpers import FAST, server_audit
+    from test_deploy import new_run
 
     from ereg_desktop.errors import ConnectionProblem
     from ereg_desktop.services.deploy.actions import WriteGuard

@@ -3,14 +3,12 @@ the line, on the poll and in the CLI, and an explicit re-trust with the fingerpr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sandbox import Sandbox
 from test_status_support import (
     SERVER_ID,
-    LimitedKeyring,
     cli_env,
     make_pool,
     run_cli,
@@ -24,13 +22,6 @@ from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
 from ereg_desktop.services.monitor import Monitor
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE
 from ereg_desktop.store.secrets import SecretStore
-
-
-@pytest.fixture
-def store() -> Iterator[SecretStore]:
-    LimitedKeyring.reset()
-    yield SecretStore(LimitedKeyring())
-    LimitedKeyring.reset()
 
 
 @pytest.mark.hostile(

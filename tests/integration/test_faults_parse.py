@@ -35,13 +35,6 @@ SECRET = "s3cr3t-DB-PASSWORD"
 
 
 @pytest.fixture
-def pool(sandbox: Any, tmp_path: Path) -> Iterator[Any]:
-    p = make_pool(sandbox, tmp_path)
-    yield p
-    p.close()
-
-
-@pytest.fixture
 def audit_restored(sandbox: Any) -> Iterator[Path]:
     """The audit file, put back as it was after the test: its records hold U+2028 and 16 KB
     lines that other tests reading the shared file need not meet."""

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import Recorder, make_pool, make_ref, shell, wait_until
-from test_deploy import FAST, server_audit
+from deploy_helpers import FAST, Recorder, make_pool, make_ref, server_audit, shell, wait_until
 
 from ereg_desktop.services.deploy.actions import WriteGuard
 from ereg_desktop.services.deploy.events import JobStarted

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import make_pool
+from deploy_helpers import FAST, make_pool
 from window_helpers import select
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.services.deploy.actions import ActionResult
 from ereg_desktop.services.deploy.events import Step, StepState
-from ereg_desktop.services.deploy.workflow import AppState, DeploySettings, Outcome
+from ereg_desktop.services.deploy.workflow import AppState, Outcome
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import Deployment, Inventory, Operator, Server, System
 from ereg_desktop.store.inventory_file import InventoryFile, LoadedInventory
@@ -31,7 +31,6 @@ pytestmark = [
     pytest.mark.gui,
     pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)", extend=True),
 ]
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 SHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
 SHOTS.mkdir(parents=True, exist_ok=True)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deploy_helpers import FAST
 from sandbox import Sandbox
 from test_status_support import SERVER_ID, sandbox_server, store_sandbox_key
 from window_helpers import select
@@ -22,7 +23,7 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
 from ereg_desktop.services import keys
 from ereg_desktop.services.deploy.events import Step
-from ereg_desktop.services.deploy.workflow import DeploySettings, Outcome
+from ereg_desktop.services.deploy.workflow import Outcome
 from ereg_desktop.services.status import CONNECTED, ServerStatus
 from ereg_desktop.store.inventory import Deployment, Inventory, Operator, System
 from ereg_desktop.store.inventory_file import InventoryFile
@@ -45,7 +46,6 @@ pytestmark = [
 ]
 APP_NAME = "proto"
 A, B, C = SERVER_ID, "sandbox-b", "sandbox-c"
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 SETUP_S = 15  # the update of A is followed this long at least: longer than B's wait below
 
 

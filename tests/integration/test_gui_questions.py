@@ -4,7 +4,6 @@ stops the update before anything was stopped (app online, no lock left)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import make_pool
+from deploy_helpers import FAST, make_pool, server_audit
 from window_helpers import select
 
 from ereg_desktop.context import AppContext
@@ -34,7 +33,6 @@ pytestmark = [
     pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)", extend=True),
 ]
 APP = "gt-dev"
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 SHOTS = Path(os.environ.get("EREG_SCREENSHOTS") or tempfile.mkdtemp(prefix="ereg-shots-"))
 SHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -72,11 +70,6 @@ def open_window(qtbot, sandbox: Any, tmp_path: Path) -> Iterator[Callable[[Deplo
         pool.close()
 
 
-def server_audit(box: Any) -> list[dict[str, Any]]:
-    res = box.run_as_user("cat ~/.ereg-desktop/audit.jsonl 2>/dev/null", login=False)
-    return [r for r in map(json.loads, res.stdout.splitlines()) if r["app"] == APP]
-
-
 def start_without_reasons(qtbot, window: MainWindow) -> Any:
     """The update started with no reason given in advance: the run asks in its dialog."""
     select(window, APP)
@@ -108,7 +101,7 @@ def test_a_reason_typed_in_the_dialog_is_recorded(qtbot, sandbox: Any, open_wind
     assert result.outcome == Outcome.DEPLOYED, result.message
     assert sandbox.head(APP) == new and sandbox.pm2_status(APP) == "online"
     assert all(dialog.steps.states[s] == StepState.OK for s in Step)
-    record = server_audit(sandbox)[-1]
+    record = server_audit(sandbox, APP)[-1]
     assert record["result"] == "deployed" and record["commit_after"] == new
     assert record["reasons"] == {"owner-mismatch": "Olga is on leave; the fix is urgent"}
     assert "reason given: Olga is on leave" in "\n".join(dialog.logs[Step.PREFLIGHT])

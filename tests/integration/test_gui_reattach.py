@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deploy_helpers import FAST
 from PySide6.QtWidgets import QMessageBox
 from sandbox import Sandbox
 from test_gui_status import Heartbeat
@@ -49,7 +50,6 @@ pytestmark = [
     ),
 ]
 APP_NAME = "proto"
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 
 
 def write_config(box: Sandbox, config_dir: Path) -> AppPaths:

@@ -4,14 +4,12 @@ sshd is UNREACHABLE within the connect timeout. These restart the shared sshd, s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sandbox import Sandbox
 from test_status_support import (
     SERVER_ID,
-    LimitedKeyring,
     cli_env,
     make_pool,
     run_cli,
@@ -25,13 +23,6 @@ from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
 from ereg_desktop.services.monitor import Monitor
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE
 from ereg_desktop.store.secrets import SecretStore
-
-
-@pytest.fixture
-def store() -> Iterator[SecretStore]:
-    LimitedKeyring.reset()
-    yield SecretStore(LimitedKeyring())
-    LimitedKeyring.reset()
 
 
 @pytest.mark.hostile(

@@ -8,24 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from deploy_helpers import make_pool, make_ref, shell, wait_until
+from deploy_helpers import FAST, make_ref, shell, wait_until
 
 from ereg_desktop.services.deploy.actions import WriteGuard
 from ereg_desktop.services.deploy.jobs import JobContext, JobKind, ServerJobs
 from ereg_desktop.services.deploy.lock import LockOwner, ServerLock
-from ereg_desktop.services.deploy.workflow import DeployRun, DeploySettings, Outcome
+from ereg_desktop.services.deploy.workflow import DeployRun, Outcome
 from ereg_desktop.store.history import History
 
-FAST = DeploySettings(settle_s=1.0, verify_deadline_s=30, poll_interval_s=0.2, url_tries_s=10)
 APP = "gt-dev"
-
-
-@pytest.fixture
-def pool(sandbox: Any, tmp_path: Path) -> Any:
-    p = make_pool(sandbox, tmp_path)
-    yield p
-    p.close()
 
 
 def _jobs_dir(sandbox: Any) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_helpers import make_pool, make_ref, shell
+from deploy_helpers import make_ref, shell
 
 from ereg_desktop.errors import OperationFailed
 from ereg_desktop.services.deploy.lock import (
@@ -24,13 +24,6 @@ from ereg_desktop.services.deploy.lock import (
 )
 
 APP = "gt-dev"
-
-
-@pytest.fixture
-def pool(sandbox: Any, tmp_path: Path) -> Any:
-    p = make_pool(sandbox, tmp_path)
-    yield p
-    p.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from sandbox import Sandbox, free_port, wait_for
 from test_status_support import (
     SERVER_ID,
-    LimitedKeyring,
     cli_env,
     make_pool,
     run_cli,
@@ -26,13 +25,6 @@ from ereg_desktop.services.monitor import Monitor
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.secrets import SecretStore
-
-
-@pytest.fixture
-def store() -> Iterator[SecretStore]:
-    LimitedKeyring.reset()
-    yield SecretStore(LimitedKeyring())
-    LimitedKeyring.reset()
 
 
 @pytest.fixture
