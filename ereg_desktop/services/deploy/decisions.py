@@ -75,7 +75,31 @@ class MergeOrWait(Question):
     pull_url: str = ""
 
 
-AnswerValue = str | bool | None
+@dataclass(frozen=True)
+class ReviewVerdict:
+    """The operator's verdict on a translation review: approved (with the warnings
+    acknowledged) or not, and the values edited in the viewer (key -> new value; an empty
+    string removes the pair, so English is shown again)."""
+
+    approved: bool
+    edits: dict[str, str | list[str]] = field(default_factory=dict)
+    acknowledged_warnings: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewTranslations(Question):
+    """The pending translation and global-data changes, before anything stops: ``review`` is the
+    :class:`~ereg_desktop.services.i18n.review.TranslationReview` (typed loosely here so this
+    module stays free of the i18n package). ``value`` is a :class:`ReviewVerdict`; anything else
+    (no answer, timed out, withdrawn) stops the run with the app running. ``again`` is set when
+    the files changed after an earlier review (the operator reviews what changed meanwhile)."""
+
+    kind: ClassVar[str] = "review"
+    review: object = None
+    again: bool = False
+
+
+AnswerValue = str | bool | ReviewVerdict | None
 
 
 @dataclass(frozen=True)
