@@ -21,6 +21,8 @@ from ereg_desktop.services.deploy.decisions import (
     MergeOrWait,
     Question,
     ReasonNeeded,
+    ReviewTranslations,
+    ReviewVerdict,
     TerminalAsk,
 )
 from ereg_desktop.store.inventory import DeploymentRef
@@ -72,6 +74,8 @@ def ask_on_terminal(
     stdin = stdin or sys.stdin
     out = out or sys.stderr
     print(f"{question.title}\n  {question.text}", file=out)
+    if isinstance(question, ReviewTranslations):
+        print(review_text(question.review), file=out)
     print(_PROMPTS.get(question.kind, "Answer: ").format(limit=_limit(question)), end="",
           file=out, flush=True)  # fmt: skip
     end = time.monotonic() + question.timeout_s
@@ -89,6 +93,9 @@ def ask_on_terminal(
     line = stdin.readline().strip()
     if question.kind == AcknowledgeWarnings.kind:
         return line.casefold() in ("y", "yes")
+    if question.kind == ReviewTranslations.kind:
+        yes = line.casefold() in ("y", "yes")
+        return ReviewVerdict(approved=yes, acknowledged_warnings=yes)
     if question.kind == MergeOrWait.kind:
         choice = {"m": MergeChoice.MERGE, "w": MergeChoice.WAIT}.get(line[:1].casefold())
         return str(choice) if choice is not None else None
@@ -99,7 +106,23 @@ _PROMPTS = {
     ReasonNeeded.kind: "Reason (within {limit}; empty stops the update): ",
     AcknowledgeWarnings.kind: "Acknowledge these warnings and go on (within {limit})? [y/N] ",
     MergeOrWait.kind: "[m]erge now or [w]ait for someone on GitHub (within {limit})? ",
+    ReviewTranslations.kind: "Submit these changes, warnings acknowledged (within {limit})? [y/N] ",
 }
+
+
+def review_text(review: object) -> str:
+    """The changes and findings of a translation review, for a terminal (no viewer there)."""
+    from ereg_desktop.services.shown_text import printable
+
+    changes = getattr(review, "changes", ())
+    findings = getattr(review, "findings", ())
+    lines = [f"  {c.status:8} {printable(c.key)[:100]}" for c in changes[:40]]
+    if len(changes) > 40:
+        lines.append(f"  ... and {len(changes) - 40} more changes")
+    lines += [f"  {f.severity:8} {f.check}: {printable(f.message)[:200]}" for f in findings[:40]]
+    if len(findings) > 40:
+        lines.append(f"  ... and {len(findings) - 40} more findings")
+    return "\n".join(lines)
 
 
 def _limit(question: Question) -> str:

@@ -1,4 +1,11 @@
-"""``ereg-desktop deploy APP [--yes] [--reason TEXT] [--accept-warnings] [--json]``: the update.
+"""``ereg-desktop deploy APP [--yes] [--reason TEXT] [--accept-warnings] [--wait-for-merge]
+[--json]``: the update.
+
+With translations or global data pending, the same flow as the window's, without the viewer: the
+changes are checked while the app runs, and the update refuses before any downtime when a check
+finds an error (or a warning, unless ``--accept-warnings``); otherwise it stops the app, submits
+them (``update-translations``), checks and merges the pull request (``--wait-for-merge``: waits
+for someone to merge it on GitHub instead) and deploys.
 
 Exit 0 when deployed (or nothing was pending), 1 otherwise; the message says whether the app is
 up or down. When the server has unfinished updates of the app (a job nobody recorded), those are
@@ -35,14 +42,17 @@ from ereg_desktop.services.deploy.actions import WriteGuard
 from ereg_desktop.services.deploy.decisions import (
     AcknowledgeWarnings,
     AnswerValue,
+    MergeChoice,
+    MergeOrWait,
     PresetDecider,
     ReasonNeeded,
+    ReviewTranslations,
+    ReviewVerdict,
 )
 from ereg_desktop.services.deploy.events import DeployEvent
 from ereg_desktop.services.deploy.jobs import JobListing
 from ereg_desktop.services.deploy.preflight import concerns
 from ereg_desktop.services.deploy.workflow import (
-    POINT_OF_NO_RETURN,
     Block,
     DeployResult,
     DeployRun,
@@ -67,6 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="acknowledge in advance the warnings a check may raise (errors still stop it)",
     )
+    parser.add_argument(
+        "--wait-for-merge",
+        action="store_true",
+        help="with translations pending: wait for someone to merge the pull request on GitHub "
+        "instead of merging it (the app stays stopped until then)",
+    )
     parser.add_argument("--json", action="store_true", help="print the final record as JSON")
 
 
@@ -80,8 +96,9 @@ def run(args: argparse.Namespace, paths: Any) -> int:
     where = ref.deployment.environment_label
     question = (
         f"Update {ref.app} ({ref.system.name} {where}, {ref.server.label}) to origin/"
-        f"{ref.deployment.track}? The app is down while `npm run setup` runs. Ctrl-C cancels "
-        f"before the {POINT_OF_NO_RETURN} step (nothing changes) and detaches from it on."
+        f"{ref.deployment.track}? The app is down while `npm run setup` runs (and, with "
+        "translations pending, from their submission on). Ctrl-C cancels before the app is "
+        "stopped (nothing changes) and detaches from then on."
     )
     for n in notes:
         question += f"\n  ! {n.message}"
@@ -93,6 +110,15 @@ def run(args: argparse.Namespace, paths: Any) -> int:
         presets[ReasonNeeded.kind] = reason
     if args.accept_warnings:
         presets[AcknowledgeWarnings.kind] = True
+    if args.yes:
+        # no viewer: the checks decide (errors stop it; warnings need --accept-warnings)
+        presets[ReviewTranslations.kind] = ReviewVerdict(
+            approved=True, acknowledged_warnings=bool(args.accept_warnings)
+        )
+        choice = MergeChoice.WAIT if args.wait_for_merge else MergeChoice.MERGE
+        presets[MergeOrWait.kind] = str(choice)
+    elif args.wait_for_merge:
+        presets[MergeOrWait.kind] = str(MergeChoice.WAIT)
     interrupts = _Interrupts()
     decider = PresetDecider(presets, ask=terminal_ask(interrupts.stop))
     pool, shell = open_shell(ctx, ref)
@@ -114,14 +140,14 @@ def run(args: argparse.Namespace, paths: Any) -> int:
             for job in jobs:
                 print(_following(job), file=out, flush=True)
                 run_ = DeployRun.reattach(ref, shell, job, guard=guard, history=history,
-                                          decider=decider)  # fmt: skip
+                                          decider=decider, github=ctx.github_pulls)  # fmt: skip
                 followed.append(interrupts.follow(run_, show))
                 if followed[-1].outcome == Outcome.DETACHED:
                     break
             result = followed[-1] if followed else None
             if result is None:
                 deploy = DeployRun(ref, shell, operator=operator, guard=guard, history=history,
-                                   decider=decider)  # fmt: skip
+                                   decider=decider, github=ctx.github_pulls)  # fmt: skip
                 result = interrupts.follow(deploy, show)
     finally:
         pool.close()

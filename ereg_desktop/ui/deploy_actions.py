@@ -255,7 +255,8 @@ class DeploymentActions(QObject):
         ctx, channel = self.ctx, DecisionChannel()
         run = DeployRun(ref, self.shell(ref.server), operator=self.operator(),
                         guard=ctx.write_guard, reasons=reasons, history=ctx.history,
-                        settings=ctx.deploy_settings, decider=channel)  # fmt: skip
+                        settings=ctx.deploy_settings, decider=channel,
+                        github=ctx.github_pulls)  # fmt: skip
         return self.open_dialog(ref, run, reattached=False, decisions=channel)
 
     def open_dialog(

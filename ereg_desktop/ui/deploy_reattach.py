@@ -76,7 +76,7 @@ class JobFollower(QObject):
             run = DeployRun.reattach(
                 ref, self.actions.shell(ref.server), job, guard=ctx.write_guard,
                 history=ctx.history, settings=ctx.deploy_settings, down_at=follow.down_at,
-                decider=channel,
+                decider=channel, github=ctx.github_pulls,
             )  # fmt: skip
         except Exception:  # one job this version cannot follow must not stop the others
             log.error("cannot follow server job %s of %s", job.record.id, ref.app, exc_info=True)

@@ -15,16 +15,25 @@ from ereg_desktop.services.deploy.decisions import (
     PresetDecider,
     QuestionAsked,
     QuestionSettled,
+    MergeOrWait,
     ReasonNeeded,
+    ReviewTranslations,
 )
-from ereg_desktop.services.deploy.events import CancelAvailability, Step, StepStarted
+from ereg_desktop.services.deploy.events import (
+    CancelAvailability,
+    Step,
+    StepFinished,
+    StepStarted,
+)
 from ereg_desktop.services.deploy.heartbeat import LockHeartbeat
 from ereg_desktop.services.deploy.inspect import inspect_command
-from ereg_desktop.services.deploy.jobs import start_command
+from ereg_desktop.services.deploy.jobs import JobKind, start_command
 from ereg_desktop.services.deploy.lock import LockHeld, LockOwner, acquire_command
 from ereg_desktop.services.deploy.phases import (
     POINT_OF_NO_RETURN,
+    POINT_OF_NO_RETURN_PLAIN,
     UPDATE,
+    submit_argv,
     Phase,
     Plan,
     phase_of,
@@ -38,10 +47,19 @@ from ereg_desktop.services.deploy.workflow import STEPS, Block, DeployRun, Outco
 
 def test_the_update_is_declared_as_data() -> None:
     assert [p.step for p in UPDATE] == list(STEPS)
-    assert [p.step for p in UPDATE if p.takes_app_down] == [Step.DEPLOY]
-    assert POINT_OF_NO_RETURN == Step.DEPLOY == point_of_no_return(UPDATE)
+    down = [Step.STOP, Step.SUBMIT, Step.PULL_REQUEST, Step.DEPLOY]
+    assert [p.step for p in UPDATE if p.takes_app_down] == down
+    # with translations pending the stop is the point of no return; without, the deploy
+    assert POINT_OF_NO_RETURN == Step.STOP == point_of_no_return(UPDATE)
+    assert POINT_OF_NO_RETURN_PLAIN == Step.DEPLOY == point_of_no_return(UPDATE, review=False)
+    review = [Step.REVIEW, Step.STOP, Step.SUBMIT, Step.PULL_REQUEST]
+    assert [p.step for p in UPDATE if p.needs_review] == review
     assert phase_of(Step.PREFLIGHT).asks == (ReasonNeeded.kind,)
-    assert [p.step for p in UPDATE if p.job_kind] == [Step.DEPLOY]
+    assert ReviewTranslations.kind in phase_of(Step.REVIEW).asks
+    assert phase_of(Step.PULL_REQUEST).asks == (MergeOrWait.kind,)
+    assert phase_of(Step.PULL_REQUEST).cancel_mode == "stop-waiting"
+    assert [p.step for p in UPDATE if p.job_kind] == [Step.SUBMIT, Step.DEPLOY]
+    assert phase_of(Step.SUBMIT).job_kind == JobKind.UPDATE_TRANSLATIONS
     assert [p.step for p in UPDATE if p.always] == [Step.FINISH]
     assert phase_of(Step.INSPECT).label.startswith("Inspect")
 
@@ -50,7 +68,7 @@ def test_the_point_of_no_return_is_the_first_phase_that_takes_the_app_down() -> 
     def none(plan: Plan) -> tuple[()]:
         return ()
 
-    # issue 9: a stop phase before the deploy moves the point of no return there
+    # a phase before the deploy that takes the app down moves the point of no return there
     stop_first = (UPDATE[0], Phase(Step.INSPECT, True, none), *UPDATE[2:])
     assert point_of_no_return(stop_first) == Step.INSPECT
     with pytest.raises(ValueError, match="nothing to update"):
@@ -60,7 +78,8 @@ def test_the_point_of_no_return_is_the_first_phase_that_takes_the_app_down() -> 
 def test_a_run_sends_exactly_the_commands_its_phases_prepare() -> None:
     server = FakeServer()
     run = new_run(server)
-    result = run.run()
+    events: list[Any] = []
+    result = run.run(events.append)
     assert result.outcome == Outcome.DEPLOYED, result.message
     job = run.state.job
     assert job is not None
@@ -74,6 +93,10 @@ def test_a_run_sends_exactly_the_commands_its_phases_prepare() -> None:
         assert all(c.argv in sent for c in phase_of(step).prepare(plan)), step
     assert start_command(job).argv in sent
     assert job.argv == ("pm2-deploy", "gt")
+    assert submit_argv(ref()) == ("env", "-C", "gt", "update-translations")
+    # without translations pending the translation phases are skipped, said so
+    skipped = [e for e in events if isinstance(e, StepFinished) and e.state == "skipped"]
+    assert [e.step for e in skipped] == [Step.REVIEW, Step.STOP, Step.SUBMIT, Step.PULL_REQUEST]
     with pytest.raises(ValueError, match="plan it first"):
         phase_of(Step.DEPLOY).prepare(Plan(ref(), owner))
 
@@ -192,18 +215,22 @@ def test_cancel_withdraws_an_open_question() -> None:
 # ---- re-attach by the job's kind ---------------------------------------------------------------
 
 
-def test_reattach_of_an_update_translations_job_follows_and_records_it() -> None:
+def test_reattach_of_an_update_translations_job_goes_on_with_the_pull_request() -> None:
     server = FakeServer(["running\nsize 0\n", "exit 0\nsize 0\n"])
-    job = listing({"lock": holder().to_json(), "operator": "Bob"},
-                  kind="update-translations", argv=("update-translations", "gt"))  # fmt: skip
+    blob = "a" * 40
+    job = listing({"lock": holder().to_json(), "operator": "Bob",
+                   "reviewed": {"i18n-messages.json": blob}},
+                  kind="update-translations", argv=("env", "-C", "gt", "update-translations"))  # fmt: skip
     run = DeployRun.reattach(ref(), server, job, guard=_guard(), probe=Probe(), settings=FAST)
-    assert [p.step for p in run.phases] == [Step.DEPLOY]  # no pm2-deploy of its own to verify
+    steps = [Step.SUBMIT, Step.PULL_REQUEST, Step.DEPLOY, Step.VERIFY]
+    assert [p.step for p in run.phases] == steps
+    assert run.state.translations_pending
+    assert run.state.reviewed_blobs == {"i18n-messages.json": blob}  # from job.json
     assert run.past_point_of_no_return and run.cancel() == "detach"
     run = DeployRun.reattach(ref(), server, job, guard=_guard(), probe=Probe(), settings=FAST)
-    result = run.run()
+    result = run.run()  # no GitHub access given: the pull request cannot be checked
     assert result.outcome == Outcome.FAILED
-    assert "update-translations gt finished (exit 0)" in result.message
-    assert "pull request" in result.message and "run the update again" in result.message
+    assert "No GitHub access" in result.message and "server-translations" in result.message
     assert result.record.job == job.record.id and result.record.operator == "Bob"
     assert server.ran.index("audit") < server.ran.index("release")
     assert "head" not in server.ran  # nothing verified a pm2-deploy that did not run

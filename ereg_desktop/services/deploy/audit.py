@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ereg_desktop.errors import OperationFailed
+from ereg_desktop.services.deploy.job_record import is_job_id
 from ereg_desktop.services.deploy.jobs import job_dir
 from ereg_desktop.services.deploy.steps import (
     STATE_DIR,
@@ -117,18 +118,26 @@ def _fit(d: dict[str, Any]) -> None:
 
 
 def append_command(
-    record: AuditRecord, job_done: str | None = None, then: RemoteCommand | None = None
+    record: AuditRecord,
+    job_done: str | None = None,
+    then: RemoteCommand | None = None,
+    also_done: tuple[str, ...] = (),
 ) -> RemoteCommand:
-    """One line appended in one write; optionally mark the job whose outcome this records, and
-    run ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
-    not fail the record. $1 the line, $2 the job's folder (or empty), then ``then``'s argv."""
+    """One line appended in one write; optionally mark the job whose outcome this records (and
+    the run's earlier jobs, ``also_done``: update-translations before pm2-deploy), and run
+    ``then`` (housekeeping such as pruning old jobs) in the same round trip; its failure does
+    not fail the record. $1 the line, $2 the job's folder (or empty), $3 the earlier jobs'
+    folders (space-separated: job ids hold no spaces), then ``then``'s argv."""
     check_app(record.app)
+    for job_id in also_done:
+        if not is_job_id(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
     return script(
         f"audit {record.app}",
         [
             "set -e",
             "cd",
-            'line="$1"; d="$2"; shift 2',
+            'line="$1"; d="$2"; also="$3"; shift 3',
             f"mkdir -p {STATE_DIR}; a={AUDIT_FILE}",
             # bash's printf writes a long line in pieces (one per stdio buffer), so two desktops'
             # appends could interleave. The line is prepared in a file first: cat reads it whole
@@ -142,6 +151,7 @@ def append_command(
             f'  if ! mkdir "$d/recording" 2>/dev/null; then echo {ALREADY_RECORDED}; exit 0; fi',
             '  cat "$t" >> "$a" || { rmdir "$d/recording"; exit 1; }',
             '  touch "$d/audited"',
+            '  for e in $also; do mkdir -p "$e/recording" && touch "$e/audited"; done',
             "else",
             '  cat "$t" >> "$a"',
             "fi",
@@ -149,6 +159,7 @@ def append_command(
         ],
         record.to_line(),
         job_dir(job_done) if job_done else "",
+        " ".join(job_dir(j) for j in also_done),
         *(then.argv if then is not None else ()),
         kind=CommandKind.WRITE,
         timeout=30,
@@ -306,10 +317,11 @@ def append(
     record: AuditRecord,
     job_done: str | None = None,
     then: RemoteCommand | None = None,
+    also_done: tuple[str, ...] = (),
 ) -> bool:
     """Append ``record``; False when ``job_done`` had already been recorded by another desktop
     (nothing appended then)."""
-    cmd = append_command(record, job_done, then)
+    cmd = append_command(record, job_done, then, also_done)
     res = cmd.run(shell)
     if res.exit_code != 0:
         raise OperationFailed(f"{cmd.title} failed (exit {res.exit_code}): {res.stderr.strip()}")

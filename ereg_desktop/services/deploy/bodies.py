@@ -160,15 +160,11 @@ def inspect_phase(run: RunState) -> str | RunEnd:
             Block.LOCAL_CHANGES,
         )
     if ch.needs_review:
-        what = " and ".join(
-            x for x, y in (("translations", ch.translations), ("global data", ch.global_data)) if y
-        )
-        return RunEnd(
-            Outcome.BLOCKED,
-            f"Pending {what} changes on the server need a review before the update "
-            f"({', '.join(ch.translations + ch.global_data)}). Nothing was stopped.",
-            Block.REVIEW_NEEDED,
-        )
+        # reviewed while the app runs, then submitted: the translation phases take over
+        run.translations_pending = True
+        paths = ch.translations + ch.global_data
+        run.log(Step.INSPECT, f"to review before the update: {', '.join(paths)}")
+        return f"{len(found.pending)} commit(s) pending; {len(paths)} file(s) to review"
     if found.up_to_date:
         return RunEnd(
             Outcome.NOTHING_PENDING,

@@ -18,6 +18,10 @@ from ereg_desktop.services.deploy.result import DeployResult
 class Step(enum.StrEnum):
     PREFLIGHT = "preflight"
     INSPECT = "inspect"
+    REVIEW = "review"  # translations and global data: checked and reviewed, the app running
+    STOP = "stop"  # pm2 stop; the files still as reviewed; the operator's fixes written
+    SUBMIT = "submit"  # update-translations (detached on the server)
+    PULL_REQUEST = "pull-request"  # the pull request checked against the review, merged
     DEPLOY = "deploy"
     VERIFY = "verify"
     FINISH = "finish"  # always: release the lock, write the audit record
@@ -30,6 +34,10 @@ class Step(enum.StrEnum):
 _TITLES = {
     Step.PREFLIGHT: "Preflight: owner, traffic window, lock",
     Step.INSPECT: "Inspect: fetch, pending commits, local changes",
+    Step.REVIEW: "Review: translations and global data, checked (app running)",
+    Step.STOP: "Stop: pm2 stop, the files as reviewed, fixes written",
+    Step.SUBMIT: "Submit: update-translations (detached on the server)",
+    Step.PULL_REQUEST: "Pull request: the files as reviewed, checks, merge",
     Step.DEPLOY: "Deploy: pm2-deploy (detached on the server)",
     Step.VERIFY: "Verify: pm2 online and stable, URL answers, at the tracked commit",
     Step.FINISH: "Finish: release the lock, record the audit",

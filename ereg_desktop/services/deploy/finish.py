@@ -95,7 +95,8 @@ def finish(run: RunState, end: RunEnd, record: bool = True) -> DeployResult:
         job_done = run.job.id if run.job is not None else None
         prune = prune_command(run.ref.app, run.settings.keep_jobs) if job_done else None
         try:
-            first_record = audit.append(run.shell, r, job_done, then=prune)
+            also = tuple(run.earlier_jobs) if job_done else ()
+            first_record = audit.append(run.shell, r, job_done, then=prune, also_done=also)
             recorded = True
         except EregError as exc:
             notes.append(f"the server audit record could not be written: {exc}")

@@ -16,29 +16,43 @@ from ereg_desktop.services.deploy.events import (
 )
 from ereg_desktop.services.deploy.jobs import MISSING, JobKind, JobPoll, JobRecord
 from ereg_desktop.services.deploy.log_text import LogLines
-from ereg_desktop.services.deploy.phases import RESUME, deploy_argv, resume_for
+from ereg_desktop.services.deploy.phases import JOB_ARGV, RESUME, resume_for
 from ereg_desktop.services.deploy.result import Outcome
 from ereg_desktop.services.deploy.run_state import RunEnd, RunState
 from ereg_desktop.services.deploy.verify import Pm2Unavailable
 
 
-def run_job(run: RunState) -> str | RunEnd:
+def run_deploy(run: RunState) -> str | RunEnd:
+    return run_job(run, Step.DEPLOY, JobKind.PM2_DEPLOY)
+
+
+def run_submit(run: RunState) -> str | RunEnd:
+    return run_job(run, Step.SUBMIT, JobKind.UPDATE_TRANSLATIONS)
+
+
+def run_job(run: RunState, step: Step, kind: JobKind) -> str | RunEnd:
     # No pm2 read before the job: the first poll of the job samples the app (still online
     # while pm2-deploy pulls), and a read here would add a node start-up to the update.
-    if run.resume is not None:
+    resumed = run.resume is not None and not run.resume_followed
+    if run.resume is not None and resumed:
         job = run.resume.record
+        run.resume_followed = True  # a later job phase of this run starts its own job
         run.job = job
         run.emit(JobStarted(job.id, reattached=True))
-        kind = "" if run.job_kind == JobKind.PM2_DEPLOY else f" (kind {_kind(job)})"
-        run.log(Step.DEPLOY, f"re-attached to server job {job.id}{kind}")
+        known = run.job_kind in (JobKind.PM2_DEPLOY, JobKind.UPDATE_TRANSLATIONS)
+        named = "" if known else f" (kind {_kind(job)})"
+        run.log(step, f"re-attached to server job {job.id}{named}")
         if run.job_kind not in RESUME:
-            run.log(Step.DEPLOY, "a kind this version does not know: following it to its end "
-                                 "to record it, nothing more")  # fmt: skip
+            run.log(step, "a kind this version does not know: following it to its end "
+                          "to record it, nothing more")  # fmt: skip
     else:
-        job = _start(run)
+        if run.job is not None:  # the run's earlier job (update-translations) is over
+            run.earlier_jobs.append(run.job.id)
+        run.job, run.job_over = None, False
+        job = _start(run, step, kind)
     run.record.job = job.id
-    ended = _follow(run, job)
-    if run.resume is None or resume_for(run.job_kind).then is not None:
+    ended = _follow(run, job, step)
+    if not resumed or resume_for(run.job_kind).then is not None:
         return ended
     # a job after which this version has no phase to go on with: its outcome is recorded, and
     # the run says what is left undone
@@ -65,12 +79,10 @@ def _left_undone(run: RunState, job: JobRecord) -> str:
     )
 
 
-def _start(run: RunState) -> JobRecord:
+def _start(run: RunState, step: Step, kind: JobKind) -> JobRecord:
     # the id is chosen first: if the answer to the start is lost, the job is still followed
     # (and found again by any desktop) by this id
-    planned = run.jobs.plan(
-        run.ref.app, JobKind.PM2_DEPLOY, deploy_argv(run.ref), run.job_context()
-    )
+    planned = run.jobs.plan(run.ref.app, kind, JOB_ARGV[kind](run.ref), run.job_context())
     run.job = planned
     run.record.job = planned.id
     try:
@@ -83,8 +95,8 @@ def _start(run: RunState) -> JobRecord:
     except EregError as exc:
         # the server may have started it before the answer was lost: follow it by id
         run.start_unclear, run.start_problem = True, str(exc)
-        run.log(Step.DEPLOY, f"no clear answer to starting server job {planned.id} ({exc}); "
-                             "following it by its id")  # fmt: skip
+        run.log(step, f"no clear answer to starting server job {planned.id} ({exc}); "
+                      "following it by its id")  # fmt: skip
     run.emit(JobStarted(planned.id, reattached=False))
     if not run.start_unclear:
         _bind(run, planned)
@@ -98,15 +110,17 @@ def _bind(run: RunState, job: JobRecord) -> None:
     run.lock.bind_job(job.id)
 
 
-def _follow(run: RunState, job: JobRecord) -> str | RunEnd:
+def _follow(run: RunState, job: JobRecord, step: Step) -> str | RunEnd:
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-pm2")
     try:
-        return _follow_loop(run, job, pool)
+        return _follow_loop(run, job, pool, step)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _follow_loop(run: RunState, job: JobRecord, pool: ThreadPoolExecutor) -> str | RunEnd:
+def _follow_loop(
+    run: RunState, job: JobRecord, pool: ThreadPoolExecutor, step: Step
+) -> str | RunEnd:
     lines = LogLines()
     offset = 0
     lost_since: float | None = None
@@ -157,16 +171,16 @@ def _follow_loop(run: RunState, job: JobRecord, pool: ThreadPoolExecutor) -> str
             _bind(run, job)
         offset = poll.offset
         for line in lines.feed(poll.text):
-            run.log(Step.DEPLOY, line)
+            run.log(step, line)
         if sampled:
             run.downtime.sample(status, time.time())
         if lines.partial != progress:
             progress = lines.partial
-            run.emit(StepProgress(Step.DEPLOY, progress))
+            run.emit(StepProgress(step, progress))
         if poll.state.over:
             run.job_over = True
             for line in lines.flush():
-                run.log(Step.DEPLOY, line)
+                run.log(step, line)
             return _verdict(run, job, poll)
 
 

@@ -40,7 +40,7 @@ def text(value: Any) -> str:
 
 _KNOWN = frozenset(
     ("operator", "machine", "started_at", "reasons", "commit_before", "pending_commits",
-     "server", "lock")
+     "server", "lock", "reviewed")
 )  # fmt: skip
 
 
@@ -54,6 +54,9 @@ class JobContext:
     pending_commits: int = 0
     lock: LockOwner | None = None  # the lock's owner.json when the job started
     server: str = ""  # the inventory's server id
+    # an update with translations: the reviewed files (path -> git blob sha, None: deleted), so
+    # a desktop that re-attaches to update-translations checks the pull request against them
+    reviewed: dict[str, str | None] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # fields this version does not know
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -69,6 +72,8 @@ class JobContext:
             # owner.json's text, as version 1 wrote it: older desktops read it so
             lock=self.lock.to_json() if self.lock is not None else "",
         )
+        if self.reviewed:
+            d["reviewed"] = dict(self.reviewed)
         return d
 
     @classmethod
@@ -97,6 +102,7 @@ class JobContext:
         lock = LockOwner.from_json(raw_lock) if isinstance(raw_lock, str) and raw_lock else None
         if lock is None and raw_lock:
             notes.append(f"job.json has a lock that cannot be read: {text(raw_lock)[:80]!r}")
+        reviewed = _reviewed(d.get("reviewed"), notes)
         ctx = cls(
             operator=text(d.get("operator")),
             machine=text(d.get("machine")),
@@ -106,9 +112,28 @@ class JobContext:
             pending_commits=pending_commits,
             lock=lock,
             server=text(d.get("server")),
+            reviewed=reviewed,
             extra={str(k): text(v) for k, v in d.items() if k not in _KNOWN},
         )
         return ctx, notes
+
+
+_BLOB_RE = re.compile(r"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
+
+
+def _reviewed(raw: Any, notes: list[str]) -> dict[str, str | None]:
+    """The reviewed blobs; anything that is not a path -> blob sha (or null) map is dropped with
+    a note (the pull request is then checked against nothing and refused)."""
+    if raw is None:
+        return {}
+    ok = isinstance(raw, Mapping) and all(
+        isinstance(k, str) and (v is None or (isinstance(v, str) and _BLOB_RE.match(v)))
+        for k, v in raw.items()
+    )
+    if not ok:
+        notes.append(f"job.json has reviewed files that cannot be read: {text(raw)[:80]!r}")
+        return {}
+    return {str(k): v for k, v in raw.items()}
 
 
 @dataclass(frozen=True)

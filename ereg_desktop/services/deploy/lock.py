@@ -113,7 +113,23 @@ class ServerLock:
     def bind_job(self, job_id: str) -> None:
         if self.owner is None:
             return
-        owner = replace(self.owner, job=job_id)
+        self._rewrite(replace(self.owner, job=job_id))
+
+    def unbind(self, purpose: str | None = None) -> None:
+        """The run's server job is over and the run goes on (the pull request after
+        update-translations): the lock is the run's again, kept alive by its heartbeat."""
+        if self.owner is None:
+            return
+        self._rewrite(replace(self.owner, job=None, purpose=purpose or self.owner.purpose))
+
+    def set_purpose(self, purpose: str) -> None:
+        """What the lock is held for, as others see it (a review while the app runs, then the
+        deploy)."""
+        if self.owner is None or self.owner.purpose == purpose:
+            return
+        self._rewrite(replace(self.owner, purpose=purpose))
+
+    def _rewrite(self, owner: LockOwner) -> None:
         verdict, holder = self._run(bind_job_command(self.app, owner))
         if verdict in _NOT_DONE:
             raise OperationFailed(_not_done(self.app, "naming the job in", verdict))

@@ -16,7 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ereg_desktop.errors import EregError
-from ereg_desktop.services.deploy import bodies, follow, reattach
+from ereg_desktop.services.deploy import (
+    bodies,
+    follow,
+    pull_request_phase,
+    reattach,
+    review_phase,
+)
 from ereg_desktop.services.deploy.actions import ActionResult, WriteGuard, run_action
 from ereg_desktop.services.deploy.decisions import Decider, DecisionChannel
 from ereg_desktop.services.deploy.events import (
@@ -37,7 +43,12 @@ from ereg_desktop.services.deploy.phases import (
 )
 from ereg_desktop.services.deploy.preflight import Concern
 from ereg_desktop.services.deploy.result import Block, DeployResult, DeploySettings, Outcome
-from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
+from ereg_desktop.services.deploy.run_state import (
+    CANCELLED_MESSAGE,
+    GitHubAccess,
+    RunEnd,
+    RunState,
+)
 from ereg_desktop.services.deploy.steps import Shell
 from ereg_desktop.services.deploy.verify import AppProbe, wait_stable
 from ereg_desktop.store.history import History
@@ -51,9 +62,14 @@ Body = Callable[[RunState], str | RunEnd]
 BODIES: dict[Step, Body] = {
     Step.PREFLIGHT: bodies.preflight,
     Step.INSPECT: bodies.inspect_phase,
-    Step.DEPLOY: follow.run_job,
+    Step.REVIEW: review_phase.review,
+    Step.STOP: review_phase.stop,
+    Step.SUBMIT: follow.run_submit,
+    Step.PULL_REQUEST: pull_request_phase.pull_request,
+    Step.DEPLOY: follow.run_deploy,
     Step.VERIFY: bodies.verify,
 }
+NO_REVIEW = "no translations or global data pending"
 
 
 def _ignore(event: object) -> None:
@@ -79,12 +95,13 @@ class DeployRun:
         machine: str | None = None,
         url_checker: Callable[[str], Any] | None = None,
         decider: Decider | None = None,
+        github: GitHubAccess | None = None,
     ) -> None:
         self.ref = ref
         self.state = RunState(
             ref, shell, operator=operator, guard=guard, reasons=reasons, probe=probe,
             history=history, settings=settings, machine=machine, url_checker=url_checker,
-            decider=decider,
+            decider=decider, github=github,
         )  # fmt: skip
         self.record = self.state.record
         self.phases: tuple[Phase, ...] = update_phases()
@@ -171,6 +188,9 @@ class DeployRun:
             st.emit(CancelAvailability("cancel"))
         message = ""
         for phase in self.phases:
+            if phase.needs_review and not st.translations_pending:
+                st.emit(StepFinished(phase.step, StepState.SKIPPED, NO_REVIEW, 0.0))
+                continue
             end = self._checkpoint(phase)
             if end is not None:
                 return end

@@ -2,8 +2,12 @@
 
 A phase's :attr:`Phase.prepare` is pure (like :func:`.actions.prepare`): given a :class:`Plan` it
 returns the exact remote commands the phase sends, so a test reads them without a server. The
-body that runs a phase lives in :mod:`.machine`'s table; adding a phase (issue 9's review, stop,
-``update-translations`` and pull request merge) is a declaration here plus a body there.
+body that runs a phase lives in :mod:`.machine`'s table; adding a phase is a declaration here
+plus a body there.
+
+The translation phases (review, stop, submit, pull request) run only when Inspect found pending
+translations or global data (``needs_review``); otherwise they are skipped and the point of no
+return is the deploy itself.
 
 The point of no return is declared once: the first phase that takes the app down. Before it a
 Cancel is free (the app never stopped, the lock is released); from it on a Cancel detaches and
@@ -16,12 +20,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ereg_desktop.services.deploy.decisions import ReasonNeeded
+from ereg_desktop.services.deploy.decisions import (
+    AcknowledgeWarnings,
+    MergeOrWait,
+    ReasonNeeded,
+    ReviewTranslations,
+)
 from ereg_desktop.services.deploy.events import Step
 from ereg_desktop.services.deploy.inspect import head_command, inspect_command
 from ereg_desktop.services.deploy.jobs import JobKind, JobRecord, poll_command, start_command
 from ereg_desktop.services.deploy.lock import LockOwner, acquire_command, release_command
-from ereg_desktop.services.deploy.steps import RemoteCommand, pm2_deploy
+from ereg_desktop.services.deploy.steps import RemoteCommand, check_app, pm2_action, pm2_deploy
+from ereg_desktop.services.deploy.translations_read import read_command
 from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.store.inventory import DeploymentRef
 
@@ -44,6 +54,8 @@ class Phase:
     asks: tuple[str, ...] = ()  # the kinds of question (decisions.Question.kind) it may ask
     job_kind: JobKind | None = None  # it runs a detached server job of this kind (Cancel detaches)
     always: bool = False  # runs however the phases before it ended (the record, the lock)
+    needs_review: bool = False  # runs only when translations or global data are pending
+    cancel: str = ""  # what Cancel means here past the point of no return, when not the default
 
     @property
     def label(self) -> str:
@@ -51,7 +63,10 @@ class Phase:
 
     @property
     def cancel_mode(self) -> str:
-        """What Cancel means while this phase runs past the point of no return."""
+        """What Cancel means while this phase runs past the point of no return: detach from a
+        server job, stop waiting (the pull request's merge), or nothing."""
+        if self.cancel:
+            return self.cancel
         return "detach" if self.job_kind is not None else "none"
 
 
@@ -63,10 +78,22 @@ def _inspect(plan: Plan) -> tuple[RemoteCommand, ...]:
     return (inspect_command(plan.ref.app, plan.ref.deployment.track),)
 
 
-def _deploy(plan: Plan) -> tuple[RemoteCommand, ...]:
+def _review(plan: Plan) -> tuple[RemoteCommand, ...]:
+    return (read_command(plan.ref.app),)
+
+
+def _stop(plan: Plan) -> tuple[RemoteCommand, ...]:
+    return (pm2_action("stop", plan.ref.app),)
+
+
+def _job(plan: Plan) -> tuple[RemoteCommand, ...]:
     if plan.job is None:
-        raise ValueError("the deploy phase starts a planned server job: plan it first")
+        raise ValueError("this phase starts a planned server job: plan it first")
     return (start_command(plan.job), poll_command(plan.job.id, 0))
+
+
+def _github_only(plan: Plan) -> tuple[RemoteCommand, ...]:
+    return ()  # the pull request is found, checked and merged on GitHub; nothing on the server
 
 
 def _verify(plan: Plan) -> tuple[RemoteCommand, ...]:
@@ -82,25 +109,57 @@ def deploy_argv(ref: DeploymentRef) -> tuple[str, ...]:
     return pm2_deploy(ref.app)
 
 
+def submit_argv(ref: DeploymentRef) -> tuple[str, ...]:
+    """The job the submit phase runs: ``update-translations`` in the app's folder (the job
+    starts in the account's home; ``env -C`` enters the folder without a shell)."""
+    return ("env", "-C", check_app(ref.app), "update-translations")
+
+
+JOB_ARGV = {JobKind.PM2_DEPLOY: deploy_argv, JobKind.UPDATE_TRANSLATIONS: submit_argv}
+
 UPDATE: tuple[Phase, ...] = (
     Phase(Step.PREFLIGHT, False, _preflight, asks=(ReasonNeeded.kind,)),
     Phase(Step.INSPECT, False, _inspect),
-    # pm2-deploy stops the app itself (before `npm run setup`): it is the point of no return
-    Phase(Step.DEPLOY, True, _deploy, job_kind=JobKind.PM2_DEPLOY),
+    # the human part while the app still runs: the review (and the model-load check) is not
+    # downtime
+    Phase(
+        Step.REVIEW,
+        False,
+        _review,
+        asks=(ReviewTranslations.kind, AcknowledgeWarnings.kind),
+        needs_review=True,
+    ),  # fmt: skip
+    # with translations pending, the stop is the point of no return: nothing the panel writes
+    # from here on can miss the submission
+    Phase(Step.STOP, True, _stop, asks=(ReviewTranslations.kind,), needs_review=True),
+    Phase(Step.SUBMIT, True, _job, job_kind=JobKind.UPDATE_TRANSLATIONS, needs_review=True),
+    Phase(
+        Step.PULL_REQUEST,
+        True,
+        _github_only,
+        asks=(MergeOrWait.kind,),
+        needs_review=True,
+        cancel="stop-waiting",
+    ),  # fmt: skip
+    # pm2-deploy stops the app itself (before `npm run setup`): without translations pending,
+    # it is the point of no return
+    Phase(Step.DEPLOY, True, _job, job_kind=JobKind.PM2_DEPLOY),
     Phase(Step.VERIFY, False, _verify),
     Phase(Step.FINISH, False, _finish, always=True),
 )
 
 
-def point_of_no_return(phases: tuple[Phase, ...]) -> Step:
-    """The first phase that takes the app down."""
+def point_of_no_return(phases: tuple[Phase, ...], review: bool = True) -> Step:
+    """The first phase that takes the app down (of those that run when ``review`` is or is not
+    pending)."""
     for phase in phases:
-        if phase.takes_app_down:
+        if phase.takes_app_down and (review or not phase.needs_review):
             return phase.step
     raise ValueError("no phase takes the app down: nothing to update")
 
 
-POINT_OF_NO_RETURN: Step = point_of_no_return(UPDATE)
+POINT_OF_NO_RETURN: Step = point_of_no_return(UPDATE)  # with translations pending: the stop
+POINT_OF_NO_RETURN_PLAIN: Step = point_of_no_return(UPDATE, review=False)  # the deploy
 
 
 def phase_of(step: Step) -> Phase:
@@ -125,9 +184,8 @@ class Resume:
 
 RESUME: dict[JobKind, Resume] = {
     JobKind.PM2_DEPLOY: Resume(Step.DEPLOY, Step.VERIFY),
-    # issue 9 goes on after it with the pull request and pm2-deploy; until those phases exist a
-    # re-attached update-translations job is followed, recorded, and the rest is left undone
-    JobKind.UPDATE_TRANSLATIONS: Resume(Step.DEPLOY, None),
+    # the pull request (checked against the review kept in job.json), pm2-deploy, verify
+    JobKind.UPDATE_TRANSLATIONS: Resume(Step.SUBMIT, Step.PULL_REQUEST),
 }
 # a kind this version does not know (a newer desktop's job): followed to its end and recorded,
 # never a reason to block the app

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ereg_desktop.errors import EregError
-from ereg_desktop.services.deploy.jobs import JobListing, job_dir
+from ereg_desktop.services.deploy.jobs import JobKind, JobListing, job_dir
 from ereg_desktop.services.deploy.preflight import Concern
 from ereg_desktop.services.deploy.run_state import RunState
 from ereg_desktop.services.deploy.steps import CommandKind, RemoteCommand, script
@@ -53,6 +53,10 @@ def take_over(run: RunState, job: JobListing, who: JobOrigin, down_at: float | N
     run.record.commit_before = ctx.commit_before
     run.record.pending_commits = ctx.pending_commits
     run.notes.extend(job.record.notes)
+    if run.job_kind == JobKind.UPDATE_TRANSLATIONS:
+        # the pull request is checked against the review its starter kept in job.json
+        run.translations_pending = True
+        run.reviewed_blobs = dict(ctx.reviewed)
     if ctx.lock is not None:
         run.lock.adopt(ctx.lock)
 

@@ -24,7 +24,10 @@ class Block(enum.StrEnum):
     PINNED = "pinned"  # the deployment tracks a tag
     NEEDS_REASON = "needs-reason"  # owner mismatch / outside low traffic without a reason
     LOCK_HELD = "lock-held"
-    REVIEW_NEEDED = "review-needed"  # translations or global data pending (the next step)
+    REVIEW_NEEDED = "review-needed"  # translations or global data pending, nobody reviewed them
+    REVIEW_REJECTED = "review-rejected"  # the operator did not approve the pending changes
+    CHECKS_FAILED = "checks-failed"  # a check found an error (or a warning nobody acknowledged)
+    GITHUB = "github"  # GitHub cannot take the submission (token, repository, not reachable)
     LOCAL_CHANGES = "local-changes"  # anything else changed in the working tree
 
 
@@ -45,6 +48,18 @@ class DeploySettings:
     keep_jobs: int = 10  # job folders kept per app on the server; older finished ones are pruned
     question_timeout_s: float = DEFAULT_TIMEOUT_S  # a question to the operator mid-run
     heartbeat_s: float = HEARTBEAT_EVERY_S  # the held lock is renewed until a server job holds it
+    # the authoritative model-load check of the candidate translations, on the server while the
+    # app runs: on by default for production, a setting for development
+    model_check_production: bool = True
+    model_check_development: bool = False
+    model_check_timeout_s: float = 60.0
+    review_timeout_s: float = 24 * 3600.0  # the review takes as long as it takes (lock kept alive)
+    mergeable_deadline_s: float = 60.0  # GitHub computing whether the pull request merges
+    merge_wait_s: float = 4 * 3600.0  # waiting for someone to merge it on GitHub
+    merge_poll_s: float = 5.0
+
+    def model_check_for(self, production: bool) -> bool:
+        return self.model_check_production if production else self.model_check_development
 
 
 @dataclass

@@ -30,6 +30,10 @@ from ereg_desktop.store.inventory import DeploymentRef
 
 CANCELLED_MESSAGE = "Cancelled before any downtime; nothing changed."
 
+# repository ("owner/name") -> the pull requests of it on GitHub (services.github.pulls
+# .TranslationPulls); raises services.github.errors.GitHubProblem (no token, ...)
+GitHubAccess = Callable[[str], Any]
+
 
 @dataclass(frozen=True)
 class RunEnd:
@@ -59,6 +63,7 @@ class RunState:
         machine: str | None,
         url_checker: Callable[[str], Any] | None,
         decider: Decider | None,
+        github: GitHubAccess | None = None,
     ) -> None:
         self.ref = ref
         self.shell = shell
@@ -71,6 +76,7 @@ class RunState:
         self.machine = machine or socket.gethostname()
         self.url_checker = url_checker
         self.decider = decider
+        self.github = github
         self.lock = ServerLock(shell, ref.app)
         self.jobs = ServerJobs(shell)
         self.cancel_requested = threading.Event()
@@ -84,6 +90,7 @@ class RunState:
         self.lock_stale = False
         self.heartbeat: LockHeartbeat | None = None
         self.resume: JobListing | None = None  # re-attaching: the job a previous run started
+        self.resume_followed = False  # its phase ran: a later job phase starts its own job
         self.went_down_at: float | None = None  # re-attaching: when the app went down, if known
         self.job_kind: str = JobKind.PM2_DEPLOY  # job.json's text: maybe a newer desktop's kind
         self.job: JobRecord | None = None
@@ -94,6 +101,15 @@ class RunState:
         self.steps: list[StepRecord] = []
         self.log_tail: list[str] = []
         self.inspection: Inspection | None = None
+        # the translation phases: whether they run, what was reviewed and approved
+        self.translations_pending = False
+        self.review: Any = None  # the approved services.i18n.review.TranslationReview
+        self.edits: dict[str, str | list[str]] = {}  # the operator's fixes, key -> value
+        self.candidate: bytes | None = None  # the file with the fixes, written after the stop
+        # what the pull request must hold: path -> git blob sha (None: deleted)
+        self.reviewed_blobs: dict[str, str | None] = {}
+        self.pull_url = ""
+        self.earlier_jobs: list[str] = []  # server jobs of this run before the current one
         self.emit: EventSink = _ignore
         self.downtime = Downtime(self._forward)
         self.question_count = 0
@@ -157,4 +173,5 @@ class RunState:
             pending_commits=self.record.pending_commits,
             lock=self.lock.owner,
             server=self.ref.server.id,
+            reviewed=dict(self.reviewed_blobs),
         )
