@@ -43,16 +43,22 @@ Clock = Callable[[], float]
 
 LOG_MAX_LINES = 5000  # per step kept in memory and in the view
 # What Cancel means now (CancelAvailability.mode): free before the point of no return, detach
-# while the server job runs after it, nothing while verifying.
-CANCEL, DETACH, NO_CANCEL = "cancel", "detach", "none"
+# while a server job runs after it, stop waiting while the pull request waits for a merge on
+# GitHub, nothing while stopping or verifying.
+CANCEL, DETACH, STOP_WAITING, NO_CANCEL = "cancel", "detach", "stop-waiting", "none"
 CANCEL_TIP = "Stop before any downtime; nothing is changed"
 DETACH_TIP = (
-    "pm2-deploy runs on the server as a detached job and cannot be cut safely. Detach stops "
-    "following it here; the job goes on, and the app follows it again (and records its outcome) "
-    "when it reconnects or starts."
+    "The server job (pm2-deploy or update-translations) runs detached and cannot be cut safely. "
+    "Detach stops following it here; the job goes on, and the app follows it again (and records "
+    "its outcome) when it reconnects or starts."
 )
-VERIFYING_TIP = "Verifying: nothing left to cancel"
-FOLLOWED_AGAIN = (Step.DEPLOY, Step.VERIFY, Step.FINISH)  # what a re-attached run replays
+STOP_WAITING_TIP = (
+    "Stop waiting for the pull request's merge: the translations stay on server-translations, "
+    "the app stays stopped, and Start it again is offered."
+)
+VERIFYING_TIP = "Nothing can be cancelled in this step; it ends by itself"
+# what a re-attached run replays
+FOLLOWED_AGAIN = (Step.SUBMIT, Step.PULL_REQUEST, Step.DEPLOY, Step.VERIFY, Step.FINISH)
 
 
 @dataclass
@@ -330,9 +336,13 @@ class DeployProgress:
             return ButtonView("Cancel", CANCEL_TIP, enabled=False, visible=False)
         if self.cancel_pressed is not None:
             doing = "Detaching\u2026" if self.cancel_pressed == DETACH else "Cancelling\u2026"
+            if self.cancel_mode == STOP_WAITING:
+                doing = "Stopping the wait\u2026"
             return ButtonView(doing, "", enabled=False)
         if self.cancel_mode == DETACH:
             return ButtonView("Detach", DETACH_TIP)
+        if self.cancel_mode == STOP_WAITING:
+            return ButtonView("Stop waiting", STOP_WAITING_TIP)
         if self.cancel_mode == CANCEL:
             return ButtonView("Cancel", CANCEL_TIP)
         return ButtonView("Cancel", VERIFYING_TIP, enabled=False)
@@ -344,11 +354,20 @@ class DeployProgress:
         app = self.ref.app
         if self.cancel_mode == DETACH:
             text = (
-                f"pm2-deploy of {app} is running on the server. Closing detaches: the job goes "
+                f"A server job of the update of {app} is running. Closing detaches: the job goes "
                 "on, and its outcome is followed again and recorded when the app reconnects or "
                 "starts. Detach and close?"
             )
             return CloseQuestion("Detach from the update?", text, "Detach and close", DETACH)
+        if self.cancel_mode == STOP_WAITING:
+            text = (
+                f"The update of {app} waits for its pull request to be merged on GitHub, with "
+                f"{app} stopped. Closing stops waiting: the translations stay on "
+                "server-translations and the app stays down until someone starts it. Stop "
+                "waiting and close?"
+            )
+            return CloseQuestion("Stop waiting for the merge?", text, "Stop waiting and close",
+                                 STOP_WAITING)  # fmt: skip
         if self.cancel_mode == CANCEL:
             text = f"Cancel the update of {app}? Nothing has been stopped yet."
             if self.questions:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ereg_desktop.presenters.deploy_progress import CANCEL, DETACH, DeployProgress
+from ereg_desktop.presenters.deploy_progress import CANCEL, DETACH, STOP_WAITING, DeployProgress
 
 # Said beside Cancel, so which side of the point of no return the run is on is read, not guessed
 BEFORE_NO_RETURN = "Nothing has been stopped yet: Cancel leaves the app running as it is."
 PAST_NO_RETURN = (
     "Past the point of no return: the update continues on the server. "
     "Detach only stops following it here."
+)
+WAITING_DOWN = (
+    "The app is stopped while the pull request waits for a merge on GitHub. Stop waiting "
+    "leaves it down (Start it again is offered)."
 )
 
 
@@ -46,11 +50,11 @@ class DeployButtons(QWidget):
         """The connection note and Cancel (it reads "Detach" past the point of no return)."""
         self.connection_note.setText(state.connection_note)
         asking = state.running and state.cancel_pressed is None
-        note = {CANCEL: BEFORE_NO_RETURN, DETACH: PAST_NO_RETURN}.get(state.cancel_mode, "")
+        notes = {CANCEL: BEFORE_NO_RETURN, DETACH: PAST_NO_RETURN, STOP_WAITING: WAITING_DOWN}
+        note = notes.get(state.cancel_mode, "")
         self.stage_note.setText(note if asking else "")
-        self.stage_note.setStyleSheet(
-            "color: #c62828;" if state.cancel_mode == DETACH else "color: #555;"
-        )
+        down = state.cancel_mode in (DETACH, STOP_WAITING)
+        self.stage_note.setStyleSheet("color: #c62828;" if down else "color: #555;")
         button = state.cancel_button()
         self.cancel_button.setText(button.text)
         self.cancel_button.setToolTip(button.tip)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ereg_desktop.presenters.deploy_progress import (
     CANCEL,
     DETACH,
+    STOP_WAITING,
     Change,
     CloseQuestion,
     DeployProgress,
@@ -338,8 +339,8 @@ class DeployDialog(QDialog):
         self.close_question = None
         if question is None:
             return
-        if question.then == DETACH:
-            self.deploy_run.detach()
+        if question.then in (DETACH, STOP_WAITING):
+            self.deploy_run.detach()  # waiting for the merge: detaching stops waiting
         elif question.then == CANCEL:
             self.deploy_run.cancel()
             if self.decisions is not None:
