@@ -20,7 +20,7 @@ from translations_flow_helpers import (
     access,
     approving,
     change_messages,
-    github,  # noqa: F401  (the fixture)
+    github_standin,
     jlist_pid,
     master_file,
     new_run,
@@ -49,6 +49,12 @@ from ereg_desktop.services.i18n.findings import CheckId
 from ereg_desktop.services.i18n.messages_file import parse_messages
 
 APP = "gt-dev"
+
+
+@pytest.fixture(scope="module")
+def github(sandbox: Any) -> Iterator[Any]:
+    with github_standin(sandbox) as standin:
+        yield standin
 
 
 @pytest.fixture

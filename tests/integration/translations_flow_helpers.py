@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from deploy_helpers import FAST, make_ref, shell
 
 from ereg_desktop.demo.github_standin import GitHubStandIn
@@ -40,10 +40,11 @@ FLOW = DeploySettings(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def github(sandbox: Any) -> Iterator[GitHubStandIn]:
-    repos = {f"{OWNER}/{app}": sandbox.bare_repo(app) for app in sandbox.apps}
-    with GitHubStandIn(repos, {TOKEN}, git_user=sandbox.user) as standin:
+@contextmanager
+def github_standin(box: Any) -> Iterator[GitHubStandIn]:
+    """The stand-in serving every sandbox app's bare repository as egov/APP."""
+    repos = {f"{OWNER}/{app}": box.bare_repo(app) for app in box.apps}
+    with GitHubStandIn(repos, {TOKEN}, git_user=box.user) as standin:
         yield standin
 
 
