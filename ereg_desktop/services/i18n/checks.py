@@ -20,16 +20,18 @@ from ereg_desktop.services.i18n.messages_file import (
     serialize_messages,
 )
 from ereg_desktop.services.i18n.scan_map import ScanMap
-from ereg_desktop.services.i18n.template import scan, substitutions
+from ereg_desktop.services.i18n.template import Piece, scan
 
 # dbjs-ext StringLine accepts ^[\u0009 -\u2027\u2030-\uffff]*$ (UTF-16: emoji pass)
 _STRINGLINE_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\u2028\u2029]")
 _HIDDEN = re.compile("[" + "".join(sorted(HIDDEN)) + "]")
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")
 _SPACE_RUN = re.compile(r"[^\S\n\r\u2028\u2029]{2,}")
-_NEEDS_LOOK = re.compile(
-    r"[\x00-\x1f\u2028\u2029\\$\]\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069"
-    r"\ufeff]|\s\s|^\s|\s$"
+# a text without any of these, without a double space and not starting or ending with a space
+# gives no finding: most translations are plain words, and are let through after one search
+_NOTABLE = re.compile(
+    r"[\x00-\x1f\\$\]\x85\xa0\xad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u2060"
+    r"\u2066-\u2069\u3000\ufeff]"
 )
 _PLURAL_ALWAYS = "n"  # ${ n } is always available in a plural
 
@@ -97,13 +99,16 @@ def _item_label(item: int | None) -> str:
     return "" if item is None else ("The singular: " if item == 0 else "The plural: ")
 
 
-def _check_substitutions(ctx: _Context, source: str, text: str, item: int | None) -> None:
+def _check_substitutions(
+    ctx: _Context, source: Sequence[Piece], text: Sequence[Piece], item: int | None
+) -> None:
     label = _item_label(item)
-    src_subs = substitutions(source)
-    src = Counter(p.expr for p in src_subs)
+    src = Counter(p.expr for p in source if p.kind == "sub")
     allowed = set(src)
     seen: Counter[str] = Counter()
-    for piece in substitutions(text):
+    for piece in text:
+        if piece.kind == "text":
+            continue
         if piece.identifier or piece.expr in allowed:
             seen[piece.expr] += 1
             continue
@@ -253,16 +258,13 @@ def _check_hidden(ctx: _Context, source: str, text: str, item: int | None) -> No
         )
 
 
-def _outside_substitutions(text: str) -> str:
-    """``text`` with each ``${ }`` as one letter: spacing inside a substitution is not shown."""
-    if "${" not in text:
-        return text
-    return "".join(p.text if p.kind == "text" else "x" for p in scan(text))
+def _outside_substitutions(pieces: Sequence[Piece]) -> str:
+    """The text with each ``${ }`` as one letter: spacing inside a substitution is not shown."""
+    return "".join(p.text if p.kind == "text" else "x" for p in pieces)
 
 
 def _check_spaces(ctx: _Context, source: str, text: str, item: int | None) -> None:
     label = _item_label(item)
-    source, text = _outside_substitutions(source), _outside_substitutions(text)
     if _SPACE_RUN.search(text) and not _SPACE_RUN.search(source):
         ctx.add(CheckId.DOUBLE_SPACE, Severity.INFO, f"{label}a double space", item)
     if text[:1].isspace() and not source[:1].isspace():
@@ -271,18 +273,33 @@ def _check_spaces(ctx: _Context, source: str, text: str, item: int | None) -> No
         ctx.add(CheckId.END_SPACE, Severity.INFO, f"{label}ends with a space", item)
 
 
+def _plain(text: str) -> bool:
+    return (
+        _NOTABLE.search(text) is None
+        and "  " not in text
+        and not text[:1].isspace()
+        and not text[-1:].isspace()
+    )
+
+
 def _check_text(ctx: _Context, source: str, text: str, item: int | None) -> None:
     if text == source:
         return
-    if _NEEDS_LOOK.search(text) is None and _NEEDS_LOOK.search(source) is None:
-        return  # nothing any check looks at (the common case: plain words)
+    if _plain(text) and _plain(source):
+        return
+    shown_source, shown_text = source, text
     if "${" in text or "${" in source:
-        _check_substitutions(ctx, source, text, item)
+        src_pieces, pieces = scan(source), scan(text)
+        _check_substitutions(ctx, src_pieces, pieces, item)
+        shown_source, shown_text = (
+            _outside_substitutions(src_pieces),
+            _outside_substitutions(pieces),
+        )
     _check_lines(ctx, source, text, item)
     if "](" in text or "](" in source:
         _check_links(ctx, source, text, item)
     _check_hidden(ctx, source, text, item)
-    _check_spaces(ctx, source, text, item)
+    _check_spaces(ctx, shown_source, shown_text, item)
 
 
 def _type_name(value: object) -> str:

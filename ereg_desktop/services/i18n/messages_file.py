@@ -200,12 +200,12 @@ def serialize_messages(messages: Mapping[str, Value]) -> bytes:
     if not messages:
         return EMPTY_FILE
     keys = sorted_keys(messages)
-    esc = _escape_str
-    values = [messages[k] for k in keys]
-    encoded = [esc(v) if v.__class__ is str else _stringify(v) for v in values]
-    text = (
-        "{\n  " + ",\n  ".join(map(": ".join, zip(map(esc, keys), encoded, strict=True))) + "\n}\n"
-    )
+    esc = _escape_str  # (one call a string beats one json.dumps of the whole map)
+    encoded = [
+        esc(v) if v.__class__ is str else _stringify(v) for v in map(messages.__getitem__, keys)
+    ]
+    pairs = ",\n  ".join(map(": ".join, zip(map(esc, keys), encoded, strict=True)))
+    text = "{\n  " + pairs + "\n}\n"
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

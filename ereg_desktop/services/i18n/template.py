@@ -26,6 +26,7 @@ _JS_SPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
     "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+_ESCAPE_OR_DOLLAR = re.compile(r"[\\$]")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*", re.ASCII)
 
 
@@ -122,16 +123,18 @@ def scan(text: str) -> list[Piece]:
     """
     if "${" not in text:
         return [Piece("text", text, 0, len(text))] if text else []
+    return _scan(text)
+
+
+def _scan(text: str) -> list[Piece]:
     pieces: list[Piece] = []
     n = len(text)
     i = seg = 0
-    while i < n:
-        c = text[i]
-        if c == "\\":
+    find = _ESCAPE_OR_DOLLAR.search
+    while (m := find(text, i)) is not None:
+        i = m.start()
+        if text[i] == "\\":
             i += 2  # \$ and \\ are literal; any other escaped character too
-            continue
-        if c != "$":
-            i += 1
             continue
         j = i + 1
         while j < n and text[j] == "$":
@@ -161,4 +164,4 @@ def substitutions(text: str) -> list[Piece]:
     """The ``${ }`` pieces of ``text``."""
     if "${" not in text:
         return []
-    return [p for p in scan(text) if p.kind == "sub"]
+    return [p for p in _scan(text) if p.kind == "sub"]
