@@ -330,6 +330,13 @@ def test_a_plain_key_with_a_value_that_is_not_a_text_is_a_value_type_error(value
     assert finding.message.startswith("A translation must be a text, not ")
 
 
+@pytest.mark.parametrize("value", ["", "   ", "\n"])
+def test_an_empty_translation_is_an_error_as_users_would_see_nothing(value: str) -> None:
+    finding = _one("Save", value)
+    assert (finding.check, finding.severity) == (CheckId.VALUE_TYPE, E)
+    assert "empty" in finding.message
+
+
 # --- changes, layout, the review -------------------------------------------------------------
 
 

@@ -233,3 +233,31 @@ def test_a_byte_order_mark_is_read_as_nodes_require_reads_it() -> None:
 def test_the_name_given_is_the_one_in_the_message() -> None:
     with pytest.raises(TranslationsFileInvalid, match=r"^old\.json, line 1, column 1: "):
         parse_messages(b"x", "old.json")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"a": ' + b"[" * 990 + b"]" * 990 + b"}",
+        b'{"a": ' + b"[{}," * 65 + b"0" + b"]" * 65 + b"}",
+        b'{"a": ' + b"1" * 5000 + b"}",
+        b'{"a": "\\ud800", "b": "\\udfff\\ud800"}',
+    ],
+    ids=["nested-100000", "nested-990", "nested-65", "5000-digits", "lone-surrogates"],
+)
+@pytest.mark.hostile(
+    area="translations",
+    tried="i18n-messages.json with a value nested 65, 990 or 100 000 deep, a 5000-digit "
+    "number, lone surrogate escapes",
+    outcome="read (the checks report the value's type) or refused as invalid JSON; never a crash",
+)
+def test_a_hostile_value_is_read_or_refused_never_a_crash(data: bytes) -> None:
+    try:
+        messages = parse_messages(data)
+    except TranslationsFileInvalid as exc:
+        assert str(exc).startswith("i18n-messages.json")
+        assert "not valid JSON" in str(exc) or "nested more than 64 levels" in str(exc)
+        return
+    assert set(messages) >= {"a"}
+    assert parse_messages(serialize_messages(messages)) == messages

@@ -352,6 +352,14 @@ def check_value(key: str, value: Value, scan_map: ScanMap | None = None) -> list
     if obj == key:
         ctx.add(CheckId.SAME, Severity.INFO, "the translation is the same as the source", None)
         return ctx.findings
+    if not obj.strip():
+        ctx.add(
+            CheckId.VALUE_TYPE,
+            Severity.ERROR,
+            "the translation is empty: users would see nothing where the source shows text; "
+            "remove the pair to show the English",
+        )
+        return ctx.findings
     _check_text(ctx, key, obj, None)
     return ctx.findings
 

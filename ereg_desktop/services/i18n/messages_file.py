@@ -111,7 +111,31 @@ def parse_messages(data: bytes, name: str = FILE_NAME) -> Messages:
             f"the file holds a JSON {_json_kind(result)}, not an object of key: translation pairs",
             1,
         )
+    for key, value in result.items():
+        if value.__class__ is not str and _too_deep(value):
+            raise TranslationsFileInvalid(
+                name,
+                f"the value of {json.dumps(key, ensure_ascii=False)[:80]} is nested more than "
+                f"{MAX_DEPTH} levels deep; a translation is a text or a list of two texts",
+                pair_lines(data).get(key, (None, ""))[0],
+            )
     return result
+
+
+MAX_DEPTH = 64  # a translation is a text or [singular, plural]; deeper is garbage, refused
+
+
+def _too_deep(value: object) -> bool:
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+    return False
 
 
 def _json_kind(value: object) -> str:
