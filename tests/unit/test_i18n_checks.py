@@ -330,8 +330,18 @@ def test_a_plain_key_with_a_value_that_is_not_a_text_is_a_value_type_error(value
     assert finding.message.startswith("A translation must be a text, not ")
 
 
-@pytest.mark.parametrize("value", ["", "   ", "\n"])
-def test_an_empty_translation_is_an_error_as_users_would_see_nothing(value: str) -> None:
+@pytest.mark.parametrize("value", ["", ["", ""]])
+def test_an_empty_translation_in_the_file_is_an_error_as_users_would_see_nothing(
+    value: Value,
+) -> None:
+    (finding,) = check_changes([Change("n\0a\0b", ChangeStatus.ADDED, None, value)])
+    assert (finding.check, finding.severity) == (CheckId.VALUE_TYPE, E)
+    assert finding.message.startswith("The translation is empty: users would see nothing")
+    assert check_value("n\0a\0b", value) == []  # as an edit, "" removes the pair
+
+
+@pytest.mark.parametrize("value", ["   ", "\n"])
+def test_a_blank_translation_is_an_error(value: str) -> None:
     finding = _one("Save", value)
     assert (finding.check, finding.severity) == (CheckId.VALUE_TYPE, E)
     assert "empty" in finding.message

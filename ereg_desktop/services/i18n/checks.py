@@ -316,8 +316,24 @@ def _type_name(value: object) -> str:
     return "a number"
 
 
+_EMPTY = (
+    "the translation is empty: users would see nothing where the source shows text; "
+    "remove the pair to show the English"
+)
+
+
+def _is_removal(value: object) -> bool:
+    return value == "" or (isinstance(value, list) and bool(value) and all(v == "" for v in value))
+
+
 def check_value(key: str, value: Value, scan_map: ScanMap | None = None) -> list[Finding]:
-    """The findings of one translation of ``key`` (what the viewer re-checks after an edit)."""
+    """The findings of one translation of ``key`` (what the viewer re-checks after an edit).
+
+    An edit to "" (or a plural's ``["", ""]``) removes the pair (:func:`apply_edits`): nothing
+    to find. A file that holds such a value is reported by :func:`check_changes`.
+    """
+    if _is_removal(value):
+        return []
     ctx = _Context(key, scan_map)
     plural = plural_parts(key)
     obj: object = value
@@ -353,12 +369,7 @@ def check_value(key: str, value: Value, scan_map: ScanMap | None = None) -> list
         ctx.add(CheckId.SAME, Severity.INFO, "the translation is the same as the source", None)
         return ctx.findings
     if not obj.strip():
-        ctx.add(
-            CheckId.VALUE_TYPE,
-            Severity.ERROR,
-            "the translation is empty: users would see nothing where the source shows text; "
-            "remove the pair to show the English",
-        )
+        ctx.add(CheckId.VALUE_TYPE, Severity.ERROR, _EMPTY)
         return ctx.findings
     _check_text(ctx, key, obj, None)
     return ctx.findings
@@ -369,6 +380,13 @@ def check_changes(changes: Sequence[Change], scan_map: ScanMap | None = None) ->
     findings: list[Finding] = []
     for change in changes:
         if change.status is ChangeStatus.REMOVED or change.new is None:
+            continue
+        if _is_removal(change.new):  # in the file: users would see an empty text
+            findings.append(
+                Finding(
+                    change.key, CheckId.VALUE_TYPE, Severity.ERROR, _EMPTY[:1].upper() + _EMPTY[1:]
+                )
+            )
             continue
         findings.extend(check_value(change.key, change.new, scan_map))
     return findings
