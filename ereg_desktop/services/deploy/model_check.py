@@ -210,7 +210,7 @@ def parse_model_check(app: str, timeout_s: float, exit_code: int, stdout: str, s
             if code == 0
             else f"node exited with status {code}"
         )
-    return ModelCheck(True, False, f"the model does not load: {_clean(text)}", seconds, output)
+    return ModelCheck(True, False, _clean(f"the model does not load: {text}"), seconds, output)
 
 
 def model_check(

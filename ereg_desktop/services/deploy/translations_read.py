@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ereg_desktop.errors import ConnectionProblem, OperationFailed
+from ereg_desktop.errors import BadInputError, ConnectionProblem, OperationFailed
 from ereg_desktop.services.deploy.steps import (
     CommandKind,
     RemoteCommand,
@@ -147,7 +147,7 @@ def check_pending_path(path: str) -> str:
         and "\0" not in path
     )
     if not ok:
-        raise OperationFailed(f"{printable(path)!r} is not a translations or data/ file path")
+        raise BadInputError(f"{printable(path)!r} is not a translations or data/ file path")
     return path
 
 
@@ -232,7 +232,7 @@ def _path(value: str) -> tuple[str, str]:
         raise _Garbage(f"a file name that is not UTF-8 ({raw[:80]!r})") from None
     try:
         check_pending_path(path)
-    except OperationFailed:
+    except BadInputError:
         raise _Garbage(f"a path outside i18n-messages.json and data/: {_quote(path)}") from None
     return xy.replace(".", " "), path
 
