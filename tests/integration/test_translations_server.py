@@ -19,9 +19,14 @@ from sandbox.apps import SCAN_MAP, i18n_messages, panel_json
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.services.deploy.connect import ServerShell
 from ereg_desktop.services.deploy.model_check import model_check
-from ereg_desktop.services.deploy.translations_read import current_blobs, read_pending
+from ereg_desktop.services.deploy.translations_read import (
+    current_blobs,
+    read_pending,
+    review_of,
+)
 from ereg_desktop.services.deploy.translations_write import FilesChangedMeanwhile, write_back
 from ereg_desktop.services.i18n.findings import CheckId, Severity
+from ereg_desktop.services.i18n.messages_file import parse_messages, serialize_messages
 
 APP = "proto"
 HOSTILE_NAME = "data/a b $(touch pwned).json"
@@ -65,6 +70,8 @@ def test_the_sandbox_file_is_in_the_panel_layout(sandbox: Any, app: Path) -> Non
     assert text.startswith('{\n  "Business registration": ') and text.endswith('"\n}\n')
     assert sandbox.git(APP, "status", "--porcelain") == ""  # the scan map is excluded
     assert (app / SCAN_MAP).is_file() and (app / "server/model.js").is_file()
+    data = text.encode()
+    assert serialize_messages(parse_messages(data)) == data  # the review's writer agrees
 
 
 @pytest.mark.hostile(area="translations read", tried="over the real sshd: an untracked "
@@ -97,6 +104,13 @@ def test_read_pending_reads_the_servers_files_exactly(
     assert '+{"hostile": true}' in diffs[HOSTILE_NAME].unified
     assert diffs["data/img/logo.png"].binary and diffs["data/img/logo.png"].status == "added"
     assert not list(Path(sandbox.home).rglob("pwned"))
+
+    review = review_of(p)
+    assert [c.key for c in review.changes] == ["legend", "New key"]
+    stringline = [f for f in review.findings if f.check == CheckId.STRINGLINE]
+    assert [(f.key, f.where) for f in stringline] == [("legend", "/model/documents/legend.js:8")]
+    assert review.reviewed_blobs == p.blobs and review.data_diffs == p.data_diffs
+    assert review.has_scan_map and review.old_bytes == committed
 
     # the data file back and modified: a modified diff; the cheap recheck agrees, then differs
     sandbox.git(APP, "checkout", "--", "data/global.json")

@@ -9,11 +9,13 @@ import hashlib
 import json
 import subprocess
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ereg_desktop.commands.translations_diff import as_json, human
 from ereg_desktop.errors import BadInputError, ConnectionProblem, OperationFailed
 from ereg_desktop.remote.command import Result
 from ereg_desktop.services.deploy.model_check import (
@@ -32,6 +34,7 @@ from ereg_desktop.services.deploy.translations_read import (
     parse_pending,
     read_command,
     read_pending,
+    review_of,
 )
 from ereg_desktop.services.deploy.translations_write import (
     FilesChangedMeanwhile,
@@ -540,3 +543,42 @@ def test_existing_shells_without_run_input_still_run_everything_else() -> None:
                           f"\n{M}scan-map-absent\n{M}end\n", "", 0.0)  # fmt: skip
 
     assert read_pending(RunOnly(), "gt").nothing_pending
+
+
+# ----- the review and `translations diff`'s output ---------------------------------------------
+
+
+def test_review_of_builds_the_review_of_the_pending_files() -> None:
+    p = parse_pending("gt", RECORDED)
+    review = review_of(p)
+    assert review.app == "gt" and review.old_bytes == COMMITTED and review.new_bytes == CURRENT
+    assert [(c.key, c.new) for c in review.changes] == [("legend", "Ley\nenda")]
+    assert review.reviewed_blobs == p.blobs and review.data_diffs == p.data_diffs
+    assert review.blocked  # a line break introduced into "legend"
+    missing = parse_pending("gt", f"{M}translations-read 1\n{M}committed-absent\n"
+                            f"{M}current {b64(CURRENT)}\n{M}scan-map-absent\n{M}end\n")  # fmt: skip
+    assert review_of(missing).old_bytes == b"{\n  \n}\n"  # no committed file: the empty map
+
+
+def test_diff_output_adds_the_data_files_and_the_model_check() -> None:
+    review = review_of(parse_pending("gt", RECORDED))
+    check = ModelCheck(True, False, "the model does not load: TypeError: x", 1.25)
+    finding = check.finding()
+    assert finding is not None
+    review = replace(review, findings=(finding, *review.findings))
+    data = as_json(review, check)
+    assert list(data) == ["app", "changes", "findings", "data", "model_check"]
+    assert data["findings"][0] == {"key": None, "check": "model-load", "severity": "error",  # type: ignore[index]
+                                   "message": "the model does not load: TypeError: x"}  # fmt: skip
+    assert data["data"][1] == {"path": "data/x.png", "status": "added", "binary": True,  # type: ignore[index]
+                               "diff": ""}  # fmt: skip
+    assert data["model_check"] == {"ran": True, "ok": False, "timed_out": False,
+                                   "message": "the model does not load: TypeError: x",
+                                   "seconds": 1.25}  # fmt: skip
+    text = human(review, check, wanted=True)
+    assert text.startswith("gt: HEAD:i18n-messages.json -> working tree\n")
+    assert "file ERROR    model-load: the model does not load: TypeError: x" in text
+    assert "added    data/x.png (binary)\n" in text and "deleted  data/old.json\n" in text
+    assert text.endswith("Model check: the model does not load: TypeError: x (1.2 s)\n")
+    off = human(review_of(parse_pending("gt", RECORDED)), None, wanted=False)
+    assert "Model check: not run (off for this environment; --model-check runs it)" in off
