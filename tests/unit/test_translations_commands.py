@@ -438,8 +438,13 @@ def test_write_back_replies() -> None:
 @pytest.mark.hostile(area="translations write-back", tried="a reply saying written with a "
                      "blob ../../x, or two written lines", outcome="'failed ... read it again "
                      "before going on': never taken for a write")  # fmt: skip
-@pytest.mark.parametrize("reply", [f"{M}written ../../x\n",
-                                   f"{M}written {SHA}\n{M}written {SHA}\n"])  # fmt: skip
+@pytest.mark.parametrize(
+    "reply",
+    [
+        pytest.param(f"{M}written ../../x\n", id="bad-blob"),
+        pytest.param(f"{M}written {SHA}\n{M}written {SHA}\n", id="twice"),
+    ],
+)
 def test_a_garbled_write_reply_is_not_taken_for_a_write(reply: str) -> None:
     with pytest.raises(OperationFailed, match="read it again"):
         write_back(Canned(0, reply), "gt", b"{}", SHA)
@@ -516,9 +521,15 @@ def test_a_hostile_error_message_is_cleaned_and_capped() -> None:
 @pytest.mark.hostile(area="model check", tried="no markers at all, a damaged upload, a start "
                      "without its exit line", outcome="'could not run: ...': no finding, never "
                      "blocks")  # fmt: skip
-@pytest.mark.parametrize("stdout", ["garbage\n", reply("upload-damaged"),
-                                    reply(f"model-check-started {NONCE}"),
-                                    reply("model-check-started nonce-not-hex")])  # fmt: skip
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        pytest.param("garbage\n", id="no-markers"),
+        pytest.param(reply("upload-damaged"), id="upload-damaged"),
+        pytest.param(reply(f"model-check-started {NONCE}"), id="no-exit-line"),
+        pytest.param(reply("model-check-started nonce-not-hex"), id="bad-nonce"),
+    ],
+)
 def test_a_check_that_could_not_run_never_blocks(stdout: str) -> None:
     check = parse(stdout, code=0)
     assert not check.ran and check.finding() is None
