@@ -593,3 +593,22 @@ def test_diff_output_adds_the_data_files_and_the_model_check() -> None:
     assert text.endswith("Model check: the model does not load: TypeError: x (1.2 s)\n")
     off = human(review_of(parse_pending("gt", RECORDED)), None, wanted=False)
     assert "Model check: not run (off for this environment; --model-check runs it)" in off
+
+
+def test_the_diff_subcommand_takes_the_model_check_flags() -> None:
+    from ereg_desktop.cli import build_parser
+
+    def parse(*extra: str) -> Any:
+        return build_parser("translations").parse_args(["translations", "diff", "gt", *extra])
+
+    default = parse()
+    assert (default.app, default.json, default.server, default.model_check) == (
+        "gt",
+        False,
+        None,
+        None,
+    )
+    assert default.model_timeout == 60.0
+    assert parse("--model-check").model_check is True
+    assert parse("--no-model-check", "--json").model_check is False
+    assert parse("--server", "s1", "--model-timeout", "5").model_timeout == 5.0
