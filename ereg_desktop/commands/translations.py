@@ -44,6 +44,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     diff.add_argument("app", metavar="APP", help="the pm2 app name")
     diff.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    # added with translations_diff.py (section D): which server, and the model-load check
+    diff.add_argument("--server", metavar="ID", help="when the app name is on several servers")
+    diff.add_argument(
+        "--model-check",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="load the server's model with the new file (default: on for production only)",
+    )
+    diff.add_argument(
+        "--model-timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="time limit of the model check in seconds (default 60)",
+    )
 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:

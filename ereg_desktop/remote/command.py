@@ -18,6 +18,10 @@ import paramiko
 from ereg_desktop.errors import OperationFailed
 
 READ_SIZE = 65536
+# stdin goes out in pieces of at most this (paramiko sends what the window allows of each)
+SEND_SIZE = 32768
+# while stdin is being sent, how often the loop looks whether the window opened again
+SEND_POLL_S = 0.01
 # What one command may print on stdout (and as much on stderr) before the app stops reading: far
 # beyond any answer it expects (a pm2 listing of many apps with their environments is a few MB),
 # well within a desktop's memory. A line streamed to a sink reaches it in pieces of at most
@@ -73,28 +77,32 @@ def exec_on(
     timeout: float | None,
     on_line: LineSink | None = None,
     max_output: int = MAX_OUTPUT,
+    stdin: bytes | None = None,
 ) -> Result:
-    """Run ``command`` on a new channel of ``transport`` with stdin closed.
+    """Run ``command`` on a new channel of ``transport``.
 
-    Without ``on_line`` the output is collected, up to ``max_output`` bytes per stream (then
-    :class:`OutputTooLarge`); with it, lines go to the sink as they arrive and ``Result`` holds
-    no output. Raises :class:`CommandTimeout` after ``timeout``.
+    ``stdin`` (when given) is sent in pieces while the output is read, then stdin is closed;
+    without it stdin is closed at once. Without ``on_line`` the output is collected, up to
+    ``max_output`` bytes per stream (then :class:`OutputTooLarge`); with it, lines go to the
+    sink as they arrive and ``Result`` holds no output. Raises :class:`CommandTimeout` after
+    ``timeout``, which covers sending stdin too.
     """
     start = time.monotonic()
     deadline = None if timeout is None else start + timeout
     chan = transport.open_session(timeout=timeout)
     try:
         chan.exec_command(command)
-        chan.shutdown_write()  # stdin off: nothing waits for input that will never come
+        upload = _Upload(chan, stdin or b"")
         out = _Sink(False, on_line, max_output)
         err = _Sink(True, on_line, max_output)
         fileno = chan.fileno()  # a pipe paramiko sets when stdout or stderr data (or EOF) arrives
         while True:
+            upload.send()  # stdin off once sent: nothing waits for input that will never come
             while chan.recv_ready():
                 out.feed(chan.recv(READ_SIZE))
             while chan.recv_stderr_ready():
                 err.feed(chan.recv_stderr(READ_SIZE))
-            if chan.eof_received or chan.closed:
+            if (chan.eof_received and upload.done) or chan.closed:
                 if chan.recv_ready() or chan.recv_stderr_ready():
                     continue
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -109,10 +117,43 @@ def exec_on(
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise CommandTimeout()
+            if not upload.done:  # the window may open without any output arriving
+                remaining = SEND_POLL_S if remaining is None else min(remaining, SEND_POLL_S)
             select.select([fileno], [], [], remaining)
         return Result(chan.recv_exit_status(), out.finish(), err.finish(), time.monotonic() - start)
     finally:
         chan.close()
+
+
+class _Upload:
+    """The bytes for a command's stdin, sent as far as the channel's window allows each time,
+    then stdin closed. A command that ends without reading it all just ends: the rest is
+    dropped."""
+
+    def __init__(self, chan: paramiko.Channel, data: bytes) -> None:
+        self.chan = chan
+        self.data = data
+        self.sent = 0
+        self.done = False
+
+    def send(self) -> None:
+        if self.done:
+            return
+        if self.chan.status_event.is_set():  # the command ended without reading it all
+            self.done = True
+            return
+        try:
+            while self.sent < len(self.data) and not self.chan.closed and self.chan.send_ready():
+                n = self.chan.send(self.data[self.sent : self.sent + SEND_SIZE])
+                if n <= 0:
+                    break
+                self.sent += n
+            if self.sent >= len(self.data) or self.chan.closed:
+                self.done = True
+                if not self.chan.closed:
+                    self.chan.shutdown_write()
+        except OSError:  # the channel closed under us (a time-out too): the command is over
+            self.done = True
 
 
 class _Sink:

@@ -138,9 +138,16 @@ class ConnectionPool:
         transport.set_keepalive(self.keepalive_s)
         return client
 
-    def run(self, server: Server, argv: Sequence[str], timeout: float | None = 30.0) -> Result:
-        """Run ``argv`` in a login shell on ``server`` and collect its output."""
-        return self._exec(server, remote_command(argv), timeout, None)
+    def run(
+        self,
+        server: Server,
+        argv: Sequence[str],
+        timeout: float | None = 30.0,
+        stdin: bytes | None = None,
+    ) -> Result:
+        """Run ``argv`` in a login shell on ``server`` and collect its output; ``stdin``, when
+        given, is what the command reads on its standard input (sent within ``timeout``)."""
+        return self._exec(server, remote_command(argv), timeout, None, stdin)
 
     def run_raw(self, server: Server, command: str, timeout: float | None = 30.0) -> Result:
         """Run an already-quoted command line (benchmarks and diagnostics)."""
@@ -157,11 +164,16 @@ class ConnectionPool:
         return self._exec(server, remote_command(argv), timeout, on_line)
 
     def _exec(
-        self, server: Server, command: str, timeout: float | None, on_line: LineSink | None
+        self,
+        server: Server,
+        command: str,
+        timeout: float | None,
+        on_line: LineSink | None,
+        stdin: bytes | None = None,
     ) -> Result:
         transport = self.transport(server)
         try:
-            return exec_on(transport, command, timeout, on_line)
+            return exec_on(transport, command, timeout, on_line, stdin=stdin)
         except CommandTimeout:
             raise NoAnswer(server, "the command", timeout or 0) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:

@@ -15,6 +15,7 @@ import time
 import paramiko
 import pytest
 from sandbox import Sandbox, wait_for
+from sandbox.apps import SCAN_MAP, scan_map
 from sandbox.procs import user_processes
 
 
@@ -125,6 +126,7 @@ def test_push_commit_then_pm2_deploy_brings_app_to_origin_master(
     assert sandbox.git(app, "rev-list", "--count", "HEAD..origin/master") == "1"
 
     sandbox.set_setup(app, seconds=1)
+    (sandbox.app_dir(app) / SCAN_MAP).unlink()  # setup writes it again
     t0 = time.monotonic()
     rc, out, err = ssh_run(ssh, f"bash -lc 'pm2-deploy {app}'")
     took = time.monotonic() - t0
@@ -138,6 +140,7 @@ def test_push_commit_then_pm2_deploy_brings_app_to_origin_master(
     sandbox.wait_online(app)
     assert sandbox.http_get(app)["commit"] == sha
     assert (sandbox.app_dir(app) / "build/setup-done.json").is_file()
+    assert json.loads((sandbox.app_dir(app) / SCAN_MAP).read_text()) == scan_map(app)
     planted = sandbox.app_secrets[app]["FAKE_DB_PASSWORD"]
     assert sandbox.pm2_process(app)["pm2_env"]["env"]["FAKE_DB_PASSWORD"] == planted
 

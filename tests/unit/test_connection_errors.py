@@ -77,7 +77,7 @@ def test_refused_channel_keeps_the_shared_connection(
         def close(self) -> None:
             self.closed = True
 
-    def refused(*a: object) -> None:
+    def refused(*a: object, **kw: object) -> None:
         raise paramiko.ChannelException(1, "Administratively prohibited")
 
     pool = ConnectionPool(KnownHosts(tmp_path / "kh"), no_key)

@@ -41,3 +41,8 @@ class ServerShell:
 
     def run(self, argv: Sequence[str], *, timeout: float) -> Result:
         return self.pool.run(self.server, argv, timeout)
+
+    def run_input(self, argv: Sequence[str], data: bytes, *, timeout: float) -> Result:
+        """Run ``argv`` with ``data`` on its standard input (an upload without a file on the
+        command line); the time limit covers sending it."""
+        return self.pool.run(self.server, argv, timeout, stdin=data)

@@ -40,6 +40,13 @@ class Shell(Protocol):
     def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult: ...
 
 
+class UploadShell(Shell, Protocol):
+    """A shell that can also hand a command bytes on its standard input (a file to upload):
+    the bytes never appear on a command line, whatever their size or content."""
+
+    def run_input(self, argv: Sequence[str], data: bytes, *, timeout: float) -> CommandResult: ...
+
+
 class CommandKind(enum.StrEnum):
     """What a remote command may change, so records (and reviews of them) can tell what ran."""
 
@@ -65,6 +72,10 @@ class RemoteCommand:
 
     def run(self, shell: Shell) -> CommandResult:
         return shell.run(self.argv, timeout=self.timeout)
+
+    def run_input(self, shell: UploadShell, data: bytes) -> CommandResult:
+        """Run it with ``data`` on its standard input (sent within the time limit)."""
+        return shell.run_input(self.argv, data, timeout=self.timeout)
 
 
 def check_app(app: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -25,8 +26,12 @@ APP_SPECS: tuple[AppSpec, ...] = (
     AppSpec("proto"),  # not in any inventory
 )
 
+SCAN_MAP = "i18n-scan-map.generated.json"  # written by `npm run setup`, never in git
 # Ignored through .git/info/exclude of each clone, so they never show in `git status`.
-LOCAL_EXCLUDES = ("FAIL_SETUP", ".setup-seconds", "build/", "node_modules/")
+LOCAL_EXCLUDES = ("FAIL_SETUP", ".setup-seconds", "build/", "node_modules/", SCAN_MAP)
+# Messages that data/model.js uses as fixed StringLine labels: a line break in their
+# translation makes the model throw at load (the scan map puts them under /model/).
+MODEL_LABELS = ("Business registration", "legend")
 
 
 def data_text(name: str) -> str:
@@ -37,6 +42,23 @@ def data_text(name: str) -> str:
 def json_text(obj: object) -> str:
     """The layout the Meta Admin panel writes: 2-space indent, trailing newline."""
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def panel_json(messages: Mapping[str, object]) -> str:
+    """``i18n-messages.json`` as the Meta Admin translations panel writes it: keys by
+    ``toLowerCase()`` then raw, both by UTF-16 code units; one pair a line, values compact."""
+
+    def units(text: str) -> bytes:
+        return text.encode("utf-16-be", "surrogatepass")
+
+    keys = sorted(messages, key=lambda k: (units(k.lower()), units(k)))
+    pairs = [
+        json.dumps(k, ensure_ascii=False)
+        + ": "
+        + json.dumps(messages[k], ensure_ascii=False, separators=(",", ":"))
+        for k in keys
+    ]
+    return "{\n  " + ",\n  ".join(pairs) + "\n}\n"
 
 
 def i18n_messages(app: str) -> dict[str, str]:
@@ -50,6 +72,23 @@ def i18n_messages(app: str) -> dict[str, str]:
     }
 
 
+def scan_map(app: str) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """What setup.js writes to i18n-scan-map.generated.json (the sandbox test checks they
+    agree): where each message is used, the model labels under /model/."""
+    where = {
+        "Business registration": ("Model: Documents", "/model/business-process/documents.js", 12),
+        "legend": ("Model: Documents", "/model/documents/legend.js", 8),
+        "I'm ${ fullName }": ("default", "/view/user/profile.js", 21),
+        "Welcome to ${ systemName }": ("default", "/view/index.js", 5),
+        "Submit": ("default", "/view/form.js", 40),
+        f"{app}: footer": ("default", "/view/footer.js", 3),
+    }
+    return {
+        key: {context: [{"fileName": file, "line": line, "column": 4}]}
+        for key, (context, file, line) in where.items()
+    }
+
+
 def initial_files(app: str) -> dict[str, str]:
     """Files of the first commit of the app's repository (path -> text)."""
     package = {
@@ -60,9 +99,10 @@ def initial_files(app: str) -> dict[str, str]:
     }
     return {
         "server.js": data_text("server.js"),
+        "server/model.js": data_text("model.js"),
         "setup.js": data_text("setup.js"),
         "package.json": json_text(package),
-        "i18n-messages.json": json_text(i18n_messages(app)),
+        "i18n-messages.json": panel_json(i18n_messages(app)),
         "data/global.json": json_text(
             {"system": app, "currency": "USD", "fees": {"registration": 100, "renewal": 40}}
         ),

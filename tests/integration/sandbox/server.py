@@ -21,7 +21,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from .apps import APP_SPECS, LOCAL_EXCLUDES, AppSpec, data_text, initial_files
+from .apps import (
+    APP_SPECS,
+    LOCAL_EXCLUDES,
+    SCAN_MAP,
+    AppSpec,
+    data_text,
+    initial_files,
+    json_text,
+    scan_map,
+)
 from .procs import (
     Proc,
     alive,
@@ -147,6 +156,7 @@ class Sandbox:
     client_key_text, host_key_path, known_hosts_path, sshd_log_path, root (sandbox dir);
     app_url(app), app_dir(app), bare_repo(app), head(app), origin_head(app, branch),
     push_commit(app, files, message) -> sha, write_app_file(app, rel, text),
+    write_app_bytes(app, rel, data),
     set_setup(app, seconds=, fail=), run_as_user(cmd, login=True, check=, timeout=, input=, env=,
     cwd=), git(app_or_path, *args), pm2(*args), pm2_jlist(), pm2_jlist_raw(), pm2_process(app),
     pm2_status(app), http_get(app), wait_online(app), wait_all_online(), stop_sshd(kill_sessions=),
@@ -396,6 +406,8 @@ class Sandbox:
                 f"printf '{excludes}\\n' >> {q(app)}/.git/info/exclude",
             ]
         self._check(self.run_as_user("\n".join(lines), login=False), "seeding the app repos")
+        for app in self.apps:  # as an earlier `npm run setup` left it (not in git)
+            self.write_user_file(self.app_dir(app) / SCAN_MAP, json_text(scan_map(app)))
 
     def _keys(self) -> None:
         priv = self._dir / "private"
@@ -611,6 +623,12 @@ class Sandbox:
     def write_app_file(self, app: str, rel: str, text: str) -> None:
         """Change a file in ~/APP's working tree (e.g. the Meta Admin writing translations)."""
         self.write_user_file(self.app_dir(app) / rel, text)
+
+    def write_app_bytes(self, app: str, rel: str, data: bytes) -> None:
+        """Like write_app_file, for exact bytes (a binary file, a name git must quote)."""
+        path = self.app_dir(app) / rel
+        self.write_user_file(path, "")
+        path.write_bytes(data)
 
     def set_setup(self, app: str, seconds: float | None = None, fail: bool | None = None) -> None:
         """How ~/APP's `npm run setup` behaves next: duration and/or failure."""

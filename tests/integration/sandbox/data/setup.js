@@ -1,7 +1,8 @@
 'use strict';
 // Sandbox `npm run setup`: takes SETUP_SECONDS (env), else the number in .setup-seconds, else 2.
 // Prints npm-like progress (\r lines, ANSI colour). Fails (exit 1) if a file FAIL_SETUP exists
-// in the app folder or SETUP_FAIL=1 is set. Writes build/setup-done.json on success.
+// in the app folder or SETUP_FAIL=1 is set. Writes build/setup-done.json on success, and the
+// scan map i18n-scan-map.generated.json (where each message is used; apps.py scan_map agrees).
 const fs = require('fs');
 const path = require('path');
 
@@ -19,6 +20,21 @@ const fail = process.env.SETUP_FAIL === '1' || fs.existsSync(path.join(dir, 'FAI
 const steps = ['client files', 'stylesheets', 'database indexes', 'search index'];
 const ticks = 20;
 const tickMs = (seconds * 1000) / ticks;
+function scanMap() {
+  const where = {
+    'Business registration': ['Model: Documents', '/model/business-process/documents.js', 12],
+    legend: ['Model: Documents', '/model/documents/legend.js', 8],
+    "I'm ${ fullName }": ['default', '/view/user/profile.js', 21],
+    'Welcome to ${ systemName }': ['default', '/view/index.js', 5],
+    Submit: ['default', '/view/form.js', 40],
+  };
+  where[`${path.basename(dir)}: footer`] = ['default', '/view/footer.js', 3];
+  const map = {};
+  for (const [key, [context, fileName, line]] of Object.entries(where)) {
+    map[key] = { [context]: [{ fileName, line, column: 4 }] };
+  }
+  return map;
+}
 const green = (s) => `\x1b[32m${s}\x1b[39m`;
 const yellow = (s) => `\x1b[33m${s}\x1b[39m`;
 const red = (s) => `\x1b[31m${s}\x1b[39m`;
@@ -46,6 +62,10 @@ function step() {
   fs.writeFileSync(
     path.join(dir, 'build', 'setup-done.json'),
     JSON.stringify({ at: new Date().toISOString(), seconds }) + '\n'
+  );
+  fs.writeFileSync(
+    path.join(dir, 'i18n-scan-map.generated.json'),
+    JSON.stringify(scanMap(), null, 2) + '\n'
   );
   console.log(green('setup done'));
 }
