@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "print the live pm2 status of every deployment"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
+    "github": ("github", "log in to GitHub (the token for the translations pull requests)"),
 }
 
 

@@ -55,7 +55,7 @@ def check_token_text(token: str | None) -> str:
     if not token:
         raise TokenMissing()
     if not _TOKEN_TEXT.match(token):
-        raise TokenInvalid("what was given holds spaces or characters no token has")
+        raise TokenInvalid("it holds spaces or characters no token has", malformed=True)
     return token
 
 

@@ -21,14 +21,22 @@ class TokenMissing(GitHubProblem):
 
 
 class TokenInvalid(GitHubProblem):
-    """GitHub answered 401 (or the text is not a token at all)."""
+    """GitHub answered 401, or the text given cannot be a token (``malformed``)."""
 
-    def __init__(self, detail: str = "Bad credentials") -> None:
+    def __init__(self, detail: str = "Bad credentials", *, malformed: bool = False) -> None:
         self.detail = detail
-        super().__init__(
-            f"GitHub refused the token ({detail}): it may have expired or been revoked. Make a "
-            f"new one ({TOKEN_NEEDS}) and {LOGIN_HINT}."
-        )
+        if malformed:
+            text = (
+                f"That is not a GitHub token ({detail}): copy it again from GitHub (Settings > "
+                "Developer settings > Personal access tokens)."
+            )
+        else:
+            text = (
+                f"GitHub refused the token ({detail}): it may have expired or been revoked. Make "
+                f"a new one ({TOKEN_NEEDS}), then add it in Inventory > GitHub token\u2026 or run "
+                "`ereg-desktop github login`."
+            )
+        super().__init__(text)
 
 
 class GitHubRateLimited(GitHubProblem):
