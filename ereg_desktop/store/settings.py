@@ -61,10 +61,12 @@ def _github_api_url(path: Path, data: dict[str, object]) -> str:
         return DEFAULT_GITHUB_API_URL
     url = valid_api_url(value)
     if url is None:
+        shown = "a URL with credentials" if "@" in str(value) else repr(value)  # kept out of logs
         log.info(
-            "settings file %s: github.api_url is %r, not an http(s) URL: using %s",
+            "settings file %s: github.api_url is %s, not an http(s) URL without credentials: "
+            "using %s",
             path,
-            value,
+            shown,
             DEFAULT_GITHUB_API_URL,
         )
         return DEFAULT_GITHUB_API_URL
