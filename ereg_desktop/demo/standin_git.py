@@ -105,6 +105,7 @@ class BareRepo:
             env={**self._env(), **(env or {})},
             timeout=120,
             check=False,
+            cwd=place,  # the caller's folder may be closed to the user git runs as
             user=self._uid if self._switch else None,
             group=self._gid if self._switch else None,
             extra_groups=[] if self._switch else None,
