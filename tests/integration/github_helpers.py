@@ -31,6 +31,8 @@ from ereg_desktop.services.github.pulls import TranslationPulls
 OWNER = "egov"
 TOKEN = "ghp_sandboxTestToken0123456789abcdefAB"
 LOGIN = "ereg-tester"
+DENY = "receive.denyNonFastForwards"
+BRANCH_REF = "refs/heads/server-translations"
 
 
 @dataclass
@@ -38,7 +40,8 @@ class GitHubForTests:
     standin: GitHubStandIn
     sandbox: Sandbox
     token: str = TOKEN
-    touched: dict[str, str] = field(default_factory=dict)  # app -> its denyNonFastForwards
+    # app -> (its receive.denyNonFastForwards, its server-translations sha), before the test
+    touched: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -53,21 +56,28 @@ class GitHubForTests:
 
     def touch(self, app: str) -> None:
         """``app``'s repository takes forced pushes (as GitHub's unprotected branches) until the
-        fixture ends; then ~/APP is brought back to origin's master."""
+        fixture ends; then its setting and its server-translations branch are put back as they
+        were (other tests' `update-translations` expect no diverged branch there), and ~/APP is
+        brought back to origin's master."""
         if app not in self.touched:
             bare = self.sandbox.bare_repo(app)
-            key = "receive.denyNonFastForwards"
-            self.touched[app] = self.sandbox.git(bare, "config", "--get", key, check=False)
-            self.sandbox.git(bare, "config", key, "false")
+            self.touched[app] = (
+                self.sandbox.git(bare, "config", "--get", DENY, check=False),
+                self.sandbox.git(bare, "rev-parse", "-q", "--verify", BRANCH_REF, check=False),
+            )
+            self.sandbox.git(bare, "config", DENY, "false")
 
     def restore(self) -> None:
-        for app, deny in self.touched.items():
+        for app, (deny, branch) in self.touched.items():
             bare = self.sandbox.bare_repo(app)
-            key = "receive.denyNonFastForwards"
             if deny:
-                self.sandbox.git(bare, "config", key, deny)
+                self.sandbox.git(bare, "config", DENY, deny)
             else:
-                self.sandbox.git(bare, "config", "--unset", key, check=False)
+                self.sandbox.git(bare, "config", "--unset", DENY, check=False)
+            if branch:
+                self.sandbox.git(bare, "update-ref", BRANCH_REF, branch)
+            else:
+                self.sandbox.git(bare, "update-ref", "-d", BRANCH_REF, check=False)
             sync_app(self.sandbox, app)
 
     def write_translations(self, app: str, changes: Mapping[str, str | None]) -> Path:
