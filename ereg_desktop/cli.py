@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "translations",
         "check two i18n-messages.json files, or review an app's pending translations",
     ),
+    "github": ("github", "log in to GitHub (the token for the translations pull requests)"),
 }
 
 

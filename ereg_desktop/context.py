@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ereg_desktop.remote.connection import ConnectionPool
     from ereg_desktop.services.deploy.actions import WriteGuard
     from ereg_desktop.services.deploy.result import DeploySettings
+    from ereg_desktop.services.github.pulls import TranslationPulls
     from ereg_desktop.services.keys import PassphraseSource
     from ereg_desktop.services.monitor import Monitor
     from ereg_desktop.store.history import History
@@ -65,6 +66,8 @@ class AppContext:
         write_guard: WriteGuard | None = None,
         history: History | None = None,
         deploy_settings: DeploySettings | None = None,
+        github_token: str | None = None,
+        github_api_url: str | None = None,
     ) -> None:
         self.paths = paths
         self.inventory_file = inventory_file
@@ -77,6 +80,9 @@ class AppContext:
         self._write_guard = _Once(self.lock, write_guard)
         self._history = _Once(self.lock, history)
         self._deploy_settings = _Once(self.lock, deploy_settings)
+        # tests (and the embedded demo) give a token and an API URL instead of keyring/settings
+        self._github_token = github_token
+        self._github_api_url = _Once(self.lock, github_api_url)
         self._ask_passphrase: PassphraseSource | None = None
 
     @property
@@ -187,3 +193,35 @@ class AppContext:
             return DeploySettings()
 
         return self._deploy_settings.get(build)
+
+    # --- GitHub --------------------------------------------------------------------------------
+
+    @property
+    def github_api_url(self) -> str:
+        """The GitHub API base (settings.toml [github] api_url; read once, on first use)."""
+
+        def build() -> str:
+            from ereg_desktop.store.settings import load_settings
+
+            return load_settings(self.paths.settings_file).github_api_url
+
+        return self._github_api_url.get(build)
+
+    def github_token(self) -> str | None:
+        """The GitHub token (the keyring's, unless one was given): read each time, so a login
+        or logout in the dialog counts at once. Reads the keyring: call it on a worker."""
+        if self._github_token is not None:
+            return self._github_token or None
+        from ereg_desktop.store.secrets import get_github_token
+
+        return get_github_token(self.secrets)
+
+    def github_pulls(self, repository: str) -> TranslationPulls:
+        """The translations PRs of ``repository`` ("owner/name"); TokenMissing without a token."""
+        from ereg_desktop.services.github.errors import TokenMissing
+        from ereg_desktop.services.github.pulls import TranslationPulls
+
+        token = self.github_token()
+        if not token:
+            raise TokenMissing()
+        return TranslationPulls(repository, token, api_url=self.github_api_url)

@@ -295,3 +295,31 @@ class _KeyringErrors:
 
 def _chunk_name(entry: str, generation: str | None, number: int) -> str:
     return f"{entry}#{number}" if generation is None else f"{entry}#{generation}.{number}"
+
+
+# --- the GitHub token: one global entry (not per server) -----------------------------------------
+
+
+def get_github_token(store: SecretStore) -> str | None:
+    """The stored GitHub token, or None."""
+    try:
+        return store.get(GITHUB_TOKEN) or None
+    except SecretCorrupted:
+        raise EregError(
+            f"The keyring entry {GITHUB_TOKEN!r} of {SERVICE_PREFIX!r} is incomplete or damaged: "
+            "store the token again (`ereg-desktop github login`)."
+        ) from None
+
+
+def set_github_token(store: SecretStore, token: str) -> None:
+    store.put(GITHUB_TOKEN, token)
+
+
+def delete_github_token(store: SecretStore) -> bool:
+    """Forget the token (a damaged entry too); True when one was stored."""
+    try:
+        had = store.get(GITHUB_TOKEN) is not None
+    except SecretCorrupted:
+        had = True
+    store.delete(GITHUB_TOKEN)
+    return had

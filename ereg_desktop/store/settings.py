@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,11 +20,14 @@ VERSION = 1
 DEFAULT_REFRESH_S = 10
 MIN_REFRESH_S = 2
 MAX_REFRESH_S = 3600
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
 
 
 @dataclass(frozen=True)
 class Settings:
     refresh_interval_s: int = DEFAULT_REFRESH_S
+    # GitHub Enterprise: https://HOST/api/v3 (the translations pull requests go there)
+    github_api_url: str = DEFAULT_GITHUB_API_URL
 
     def with_refresh_interval(self, seconds: int) -> Settings:
         return replace(self, refresh_interval_s=clamp_refresh(seconds))
@@ -31,6 +35,42 @@ class Settings:
 
 def clamp_refresh(seconds: int) -> int:
     return max(MIN_REFRESH_S, min(MAX_REFRESH_S, int(seconds)))
+
+
+def valid_api_url(value: object) -> str | None:
+    """``value`` as an API base URL (http or https, a host, no query), or None."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        return None
+    value = value.strip().rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return None
+    if " " in value or parts.username or parts.password:
+        return None  # credentials never go in this file
+    return value
+
+
+def _github_api_url(path: Path, data: dict[str, object]) -> str:
+    github = data.get("github")
+    value = github.get("api_url") if isinstance(github, dict) else None
+    if value is None:
+        return DEFAULT_GITHUB_API_URL
+    url = valid_api_url(value)
+    if url is None:
+        shown = "a URL with credentials" if "@" in str(value) else repr(value)  # kept out of logs
+        log.info(
+            "settings file %s: github.api_url is %s, not an http(s) URL without credentials: "
+            "using %s",
+            path,
+            shown,
+            DEFAULT_GITHUB_API_URL,
+        )
+        return DEFAULT_GITHUB_API_URL
+    return url
 
 
 def load_settings(path: Path) -> Settings:
@@ -46,10 +86,11 @@ def load_settings(path: Path) -> Settings:
     if not text.strip():
         log.info("settings file %s is empty: using the defaults", path)
         return Settings()
+    github_api_url = _github_api_url(path, data)
     status = data.get("status")
     interval = status.get("refresh_interval_s") if isinstance(status, dict) else None
     if interval is None:
-        return Settings()
+        return Settings(github_api_url=github_api_url)
     if not isinstance(interval, int) or isinstance(interval, bool):
         log.info(
             "settings file %s: status.refresh_interval_s is %r, not a number of seconds: "
@@ -57,15 +98,17 @@ def load_settings(path: Path) -> Settings:
             path,
             interval,
         )
-        return Settings()
-    return Settings(refresh_interval_s=clamp_refresh(interval))
+        return Settings(github_api_url=github_api_url)
+    return Settings(refresh_interval_s=clamp_refresh(interval), github_api_url=github_api_url)
 
 
 def save_settings(path: Path, settings: Settings) -> None:
     import tomli_w  # only when saving: start-up needs just the reader
 
-    document = {
+    document: dict[str, object] = {
         "version": VERSION,
         "status": {"refresh_interval_s": settings.refresh_interval_s},
     }
+    if settings.github_api_url != DEFAULT_GITHUB_API_URL:
+        document["github"] = {"api_url": settings.github_api_url}
     atomic_write(path, tomli_w.dumps(document).encode("utf-8"), mode=0o644)

@@ -27,6 +27,7 @@ from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilte
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.deploy_actions import DeploymentActions
+    from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog
     from ereg_desktop.ui.inventory_dialog import InventoryDialog
     from ereg_desktop.ui.problem_bar import ProblemBar
 
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self._open_url = open_url
         self._inventory_dialog: InventoryDialog | None = None
+        self._github_dialog: GitHubTokenDialog | None = None
         self._deployment: DeploymentActions | None = None
         self.setWindowTitle("eRegistrations systems \u2014 ereg-desktop")
         self.resize(1180, 560)
@@ -119,6 +121,9 @@ class MainWindow(QMainWindow):
         # F5 is Refresh status (ui/live_status.py); reloading the file is rarer
         self.reload_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.reload_action.triggered.connect(self.reload_inventory)
+        self.github_token_action = QAction("GitHub token\u2026", self)
+        self.github_token_action.setToolTip("The token for the translations pull requests")
+        self.github_token_action.triggered.connect(self.edit_github_token)
         self.about_action = QAction("About ereg-desktop", self)
         self.about_action.triggered.connect(self.show_about)
         quit_action = QAction("Quit", self)
@@ -132,6 +137,8 @@ class MainWindow(QMainWindow):
         systems.addAction(quit_action)
         inventory = menus.addMenu("&Inventory")
         inventory.addActions([self.edit_inventory_action, self.reload_action])
+        inventory.addSeparator()
+        inventory.addAction(self.github_token_action)
         # filled by the live status (ui/live_status.py): Refresh, interval, SSH key
         self.view_menu = menus.addMenu("&View")
         self.server_menu = menus.addMenu("Se&rver")
@@ -286,6 +293,23 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(self._inventory_dialog_closed)
         self._inventory_dialog = dialog
         dialog.open()
+
+    def edit_github_token(self) -> GitHubTokenDialog:
+        from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog  # not at start-up
+
+        if self._github_dialog is not None:
+            self._github_dialog.raise_()
+            return self._github_dialog
+        dialog = GitHubTokenDialog(self.ctx, self)
+        dialog.finished.connect(self._github_dialog_closed)
+        self._github_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _github_dialog_closed(self) -> None:
+        if self._github_dialog is not None:
+            self._github_dialog.deleteLater()
+        self._github_dialog = None
 
     def _inventory_dialog_closed(self) -> None:
         if self._inventory_dialog is not None:

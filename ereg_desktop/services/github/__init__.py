@@ -1,0 +1,1 @@
+"""GitHub for the translations pull request (PyGithub underneath; no Qt)."""
