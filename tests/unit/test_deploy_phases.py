@@ -12,10 +12,10 @@ from deploy_fakes import FAST, FakeServer, Probe, R, holder, listing, new_run, r
 from ereg_desktop.services.deploy.decisions import (
     AnswerSource,
     DecisionChannel,
+    MergeOrWait,
     PresetDecider,
     QuestionAsked,
     QuestionSettled,
-    MergeOrWait,
     ReasonNeeded,
     ReviewTranslations,
 )
@@ -33,12 +33,12 @@ from ereg_desktop.services.deploy.phases import (
     POINT_OF_NO_RETURN,
     POINT_OF_NO_RETURN_PLAIN,
     UPDATE,
-    submit_argv,
     Phase,
     Plan,
     phase_of,
     point_of_no_return,
     resumed_phases,
+    submit_argv,
 )
 from ereg_desktop.services.deploy.workflow import STEPS, Block, DeployRun, Outcome
 

@@ -31,14 +31,6 @@ BRANCH = "server-translations"
 BASE = "master"
 EMPTY_FILE = b"{\n  \n}\n"
 
-_REFUSED = {
-    "dirty": "it conflicts with master: resolve the conflict on GitHub (or locally)",
-    "head-moved": f"someone pushed to {BRANCH} after the review (its head moved)",
-    "not-mergeable": "GitHub says it cannot be merged",
-    "blocked": "the branch protection of master blocks it (reviews or checks required)",
-    "validation": "GitHub refused the merge request",
-}
-
 
 def pull_request(run: RunState) -> str | RunEnd:
     app = run.ref.app
@@ -73,10 +65,7 @@ def pull_request(run: RunState) -> str | RunEnd:
             return _down(run, f"{problem}; nothing was merged: {pr.url}")
         run.log(Step.PULL_REQUEST, "the files on GitHub are the reviewed ones; checks pass")
         return _merge_or_wait(run, pulls, pr)
-    except MergeRefused as exc:
-        why = _REFUSED.get(exc.why, str(exc))
-        return _down(run, f"The pull request was not merged: {why}. {run.pull_url}")
-    except EregError as exc:
+    except EregError as exc:  # MergeRefused says why and links the pull request
         return _down(run, str(exc))
 
 
@@ -132,7 +121,8 @@ def _merge_or_wait(run: RunState, pulls: Any, pr: Any) -> str | RunEnd:
     if pr.merged:
         return f"#{pr.number} was merged already"
     if pr.mergeable is False or pr.mergeable_state == "dirty":
-        raise MergeRefused("dirty" if pr.mergeable_state == "dirty" else "not-mergeable")
+        why = "dirty" if pr.mergeable_state == "dirty" else "not-mergeable"
+        raise MergeRefused(why, pr.url, pr.mergeable_state)
     question = MergeOrWait(
         id=run.next_question_id(Step.PULL_REQUEST),
         title=f"Merge pull request #{pr.number}?",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+from typing import Any, cast
 
 from ereg_desktop.errors import EregError, OperationFailed
 from ereg_desktop.services.deploy.decisions import (
@@ -30,7 +30,7 @@ from ereg_desktop.services.deploy.lock_owner import LockPurpose
 from ereg_desktop.services.deploy.model_check import model_check
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
-from ereg_desktop.services.deploy.steps import pm2_action
+from ereg_desktop.services.deploy.steps import UploadShell, pm2_action
 from ereg_desktop.services.deploy.translations_read import (
     PendingTranslations,
     current_blobs,
@@ -45,6 +45,13 @@ from ereg_desktop.services.shown_text import printable
 from ereg_desktop.services.status import AppStatus
 
 EMPTY_FILE = b"{\n  \n}\n"
+
+
+def upload_shell(run: RunState) -> UploadShell:
+    """The run's shell, which must send files (the candidate translations) on stdin."""
+    if not callable(getattr(run.shell, "run_input", None)):
+        raise OperationFailed("this connection cannot send files to the server")
+    return cast(UploadShell, run.shell)
 
 
 def review(run: RunState) -> str | RunEnd:
@@ -108,7 +115,8 @@ def _checked(run: RunState, found: TranslationReview, candidate: bytes | None) -
     settings = run.settings
     if candidate is None or not settings.model_check_for(run.ref.deployment.production):
         return found
-    check = model_check(run.shell, run.ref.app, candidate, timeout_s=settings.model_check_timeout_s)
+    check = model_check(upload_shell(run), run.ref.app, candidate,
+                        timeout_s=settings.model_check_timeout_s)  # fmt: skip
     run.log(Step.REVIEW, f"model-load check: {check.message}")
     finding = check.finding()
     if finding is None:
@@ -232,7 +240,7 @@ def stop(run: RunState) -> str | RunEnd:
             raise OperationFailed(
                 f"{TRANSLATIONS_FILE} was deleted after the review; nothing written"
             )
-        written = write_back(run.shell, app, run.candidate, expected)
+        written = write_back(upload_shell(run), app, run.candidate, expected)
         run.reviewed_blobs[TRANSLATIONS_FILE] = written
         run.log(Step.STOP, f"wrote the {len(run.edits)} fixed value(s) to {TRANSLATIONS_FILE}")
     return "stopped; the files are as reviewed"
