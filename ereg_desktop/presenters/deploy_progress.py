@@ -56,7 +56,7 @@ STOP_WAITING_TIP = (
     "Stop waiting for the pull request's merge: the translations stay on server-translations, "
     "the app stays stopped, and Start it again is offered."
 )
-VERIFYING_TIP = "Nothing can be cancelled in this step; it ends by itself"
+VERIFYING_TIP = "Verifying: nothing left to cancel"
 # what a re-attached run replays
 FOLLOWED_AGAIN = (Step.SUBMIT, Step.PULL_REQUEST, Step.DEPLOY, Step.VERIFY, Step.FINISH)
 

@@ -42,7 +42,7 @@ def _cli(monkeypatch: pytest.MonkeyPatch, server: FakeServer, ask: Any = None) -
 
 def _args(reason: str = "") -> argparse.Namespace:
     return argparse.Namespace(app="gt", server=None, yes=True, reason=reason, json=False,
-                              accept_warnings=False)  # fmt: skip
+                              accept_warnings=False, wait_for_merge=False)  # fmt: skip
 
 
 def _paths(tmp_path: Path) -> AppPaths:

@@ -96,7 +96,7 @@ def test_audit_line_is_one_line_and_trimmed() -> None:
     line = rec.to_line()
     assert "\n" not in line and len(line) < 4096
     cmd = audit.append_command(rec, "20260101T000000Z-gt-abc123")
-    assert cmd.argv[3:] == ("_", line, ".ereg-desktop/jobs/20260101T000000Z-gt-abc123")
+    assert cmd.argv[3:] == ("_", line, ".ereg-desktop/jobs/20260101T000000Z-gt-abc123", "")
     assert cmd.kind == steps.CommandKind.WRITE
     assert "a=.ereg-desktop/audit.jsonl" in cmd.argv[2] and 'touch "$d/audited"' in cmd.argv[2]
 

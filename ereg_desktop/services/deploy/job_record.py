@@ -54,10 +54,10 @@ class JobContext:
     pending_commits: int = 0
     lock: LockOwner | None = None  # the lock's owner.json when the job started
     server: str = ""  # the inventory's server id
+    extra: dict[str, str] = field(default_factory=dict)  # fields this version does not know
     # an update with translations: the reviewed files (path -> git blob sha, None: deleted), so
     # a desktop that re-attaches to update-translations checks the pull request against them
     reviewed: dict[str, str | None] = field(default_factory=dict)
-    extra: dict[str, str] = field(default_factory=dict)  # fields this version does not know
 
     def to_json_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = dict(self.extra)
