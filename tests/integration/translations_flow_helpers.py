@@ -127,6 +127,9 @@ def restore_app(box: Any, app: str) -> None:
     """Undo what a test left in ~/APP's working tree and make sure the app runs."""
     box.git(app, "checkout", "-q", "master", check=False)
     box.git(app, "checkout", "-q", "--", ".", check=False)
+    # a test that failed on purpose may leave ~/APP behind origin (a conflict pushed to master)
+    box.git(app, "fetch", "-q", "origin", check=False)
+    box.git(app, "reset", "-q", "--hard", "origin/master", check=False)
     box.git(app, "clean", "-qfd", "--", "data", "i18n-messages.json", check=False)
     status = box.pm2_process(app)["pm2_env"]["status"]
     if status != "online":

@@ -399,6 +399,9 @@ class Sandbox:
             excludes = "\\n".join(LOCAL_EXCLUDES)
             lines += [
                 f"git init -q --bare --shared=0666 -b master {q(str(repo))}",
+                # --shared denies non-fast-forward pushes; GitHub allows them on a branch without
+                # protection, and update-translations force-pushes server-translations
+                f"git -C {q(str(repo))} config receive.denyNonFastForwards false",
                 f"cd {q(str(seed))} && git init -q -b master && git add -A",
                 "git commit -q -m 'Initial commit'",
                 f"git push -q {q(str(repo))} master",
