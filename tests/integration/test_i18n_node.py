@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -88,7 +89,7 @@ def _template_strings() -> Path:
             return prefix / "node_modules"
         tmp = Path(tempfile.mkdtemp(prefix="es6ts-", dir=root))
         subprocess.run(
-            ["npm", "install", "--prefix", str(tmp), "--no-audit", "--no-fund", TEMPLATE_SPEC],
+            [str(shutil.which("npm")), "install", "--prefix", str(tmp), "--no-audit", "--no-fund", TEMPLATE_SPEC],
             check=True, capture_output=True, timeout=600,
         )  # fmt: skip
         shutil.rmtree(prefix, ignore_errors=True)
@@ -116,9 +117,9 @@ def test_the_scanner_finds_what_es6_template_strings_finds() -> None:
         for _ in range(20000)
     ]
     done = subprocess.run(
-        ["node", "-e", COMPILE],
+        [str(shutil.which("node")), "-e", COMPILE],
         input="".join(json.dumps(t) + "\n" for t in texts),
-        capture_output=True, text=True, timeout=120, env={"NODE_PATH": str(modules)},
+        capture_output=True, text=True, timeout=120, env={**os.environ, "NODE_PATH": str(modules)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     # split on "\n" only: JSON.stringify leaves U+2028 as it is, and splitlines() would cut there
