@@ -1,19 +1,32 @@
-"""The file writer against Node itself: the panel's algorithm (``JSON.stringify`` per pair, keys by
-``toLowerCase()`` then raw, compared as JavaScript compares strings) run by ``node`` on the same
-random maps gives the same bytes as ``serialize_messages``."""
+"""The translation model against the JavaScript it stands for, run by ``node``:
+
+- the file writer: the panel's algorithm (``JSON.stringify`` per pair, keys by ``toLowerCase()``
+  then raw, compared as JavaScript compares strings) on the same random maps gives the same bytes
+  as ``serialize_messages``;
+- the scanner: es6-template-strings 2.0.1's ``compile`` (installed once with npm into the test
+  cache, like pm2) finds the same substitutions as ``template.scan`` on the same random strings.
+"""
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
+import os
 import random
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 from conftest import require
+from sandbox import cache_dir
 
 from ereg_desktop.services.i18n.changes import Messages
 from ereg_desktop.services.i18n.messages_file import serialize_messages
+from ereg_desktop.services.i18n.template import scan
+
+TEMPLATE_SPEC = "es6-template-strings@2.0.1"
 
 PANEL_WRITER = r"""
 const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter(Boolean);
@@ -62,3 +75,57 @@ def test_serialize_messages_writes_what_nodes_json_stringify_writes() -> None:
     assert len(written) == len(maps)
     differ = [(m, w) for m, w in zip(maps, written, strict=True) if serialize_messages(m) != w]
     assert differ == []
+
+
+def _template_strings() -> Path:
+    """``npm install es6-template-strings@2.0.1`` into the test cache once; its folder."""
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    prefix = root / "es6-template-strings"
+    stamp = prefix / "node_modules/es6-template-strings/package.json"
+    with open(root / "es6-template-strings.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.is_file() and json.loads(stamp.read_text())["version"] == "2.0.1":
+            return prefix / "node_modules"
+        tmp = Path(tempfile.mkdtemp(prefix="es6ts-", dir=root))
+        subprocess.run(
+            [str(shutil.which("npm")), "install", "--prefix", str(tmp), "--no-audit", "--no-fund", TEMPLATE_SPEC],
+            check=True, capture_output=True, timeout=600,
+        )  # fmt: skip
+        shutil.rmtree(prefix, ignore_errors=True)
+        tmp.rename(prefix)
+    return prefix / "node_modules"
+
+
+COMPILE = r"""
+const compile = require('es6-template-strings/compile');
+const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter(Boolean);
+for (const line of lines) console.log(JSON.stringify(compile(JSON.parse(line)).substitutions));
+"""
+# the characters that decide where a substitution ends, and a few that do not
+ALPHABET = "${}\\'\"/*()[]`ab \n\r=;x+!\u2028\u00a0"
+
+
+def test_the_scanner_finds_what_es6_template_strings_finds() -> None:
+    problems = [f"{t} not found" for t in ("node", "npm") if not shutil.which(t)]
+    require("the es6-template-strings comparison", problems)
+    modules = _template_strings()
+    rng = random.Random(2)
+    texts = [
+        ("a${" if rng.random() < 0.5 else "")
+        + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
+        for _ in range(20000)
+    ]
+    done = subprocess.run(
+        [str(shutil.which("node")), "-e", COMPILE],
+        input="".join(json.dumps(t) + "\n" for t in texts),
+        capture_output=True, text=True, timeout=120, env={**os.environ, "NODE_PATH": str(modules)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # split on "\n" only: JSON.stringify leaves U+2028 as it is, and splitlines() would cut there
+    expected = [json.loads(line) for line in done.stdout.split("\n") if line]
+    assert len(expected) == len(texts)
+    found = [[p.text[2:-1] for p in scan(t) if p.kind == "sub"] for t in texts]
+    differ = [(t, f, e) for t, f, e in zip(texts, found, expected, strict=True) if f != e]
+    assert differ == []
+    assert sum(1 for e in expected if e) > 1000  # the strings do hold substitutions

@@ -261,3 +261,15 @@ def test_a_hostile_value_is_read_or_refused_never_a_crash(data: bytes) -> None:
         return
     assert set(messages) >= {"a"}
     assert parse_messages(serialize_messages(messages)) == messages
+
+
+@pytest.mark.hostile(
+    area="translations",
+    tried="a duplicate key holding a terminal escape, a bidirectional override and U+2028",
+    outcome="refused; the key in the message has those characters as \\uXXXX escapes",
+)
+def test_a_key_in_an_error_message_cannot_act_on_the_terminal() -> None:
+    key = '"x\\u001b]0;owned\\u0007\u202e\u2028"'.encode()
+    err = _invalid(b"{" + key + b': "a", ' + key + b': "b"}')
+    assert str(err).isprintable()
+    assert '"x\\u001b]0;owned\\u0007\\u202e\\u2028" appears twice' in str(err)

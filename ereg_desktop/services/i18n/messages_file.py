@@ -28,6 +28,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _KEY_AT_LINE_START = re.compile(r'[ \t]*("(?:[^"\\\n]|\\.)*")\s*:')
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    """``text`` as a JSON string for a message: what a terminal would act on as ``\\uXXXX``."""
+    out = json.dumps(text[:limit], ensure_ascii=False)
+    if not out.isprintable():
+        out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in out)
+    return out + ("…" if len(text) > limit else "")
+
+
 class TranslationsFileInvalid(BadInputError):
     """A translations file (or the scan map) that cannot be read; names the file, line and why."""
 
@@ -72,9 +80,11 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 def parse_messages(data: bytes, name: str = FILE_NAME) -> Messages:
     """The key -> translation map of the file's bytes; raises :class:`TranslationsFileInvalid`.
 
-    Strict as the server's JSON reader is (UTF-8, a JSON object, no duplicate keys, no NaN); a
-    byte-order mark is accepted as Node's ``require`` accepts it (the layout check names it).
-    Values of a wrong type are kept: the checks report them with the key.
+    As strict as the server's ``JSON.parse`` (UTF-8, a JSON object, no NaN), and stricter in one
+    point: a key given twice is refused (``JSON.parse`` would silently keep the last one, so one
+    of the two translations would be lost unseen). A byte-order mark is accepted as Node's
+    ``require`` accepts it (the layout check names it). Values of a wrong type are kept: the
+    checks report them with the key.
     """
     try:
         text = data.decode("utf-8")
@@ -99,8 +109,7 @@ def parse_messages(data: bytes, name: str = FILE_NAME) -> Messages:
         lines = [ln for k, ln, _ in _key_lines(text) if k == exc.key]
         raise TranslationsFileInvalid(
             name,
-            f"the key {json.dumps(exc.key, ensure_ascii=False)} appears twice; "
-            "a key may have only one translation",
+            f"the key {quoted(exc.key)} appears twice; a key may have only one translation",
             lines[1] if len(lines) > 1 else None,
         ) from None
     except (ValueError, RecursionError) as exc:
@@ -115,7 +124,7 @@ def parse_messages(data: bytes, name: str = FILE_NAME) -> Messages:
         if value.__class__ is not str and _too_deep(value):
             raise TranslationsFileInvalid(
                 name,
-                f"the value of {json.dumps(key, ensure_ascii=False)[:80]} is nested more than "
+                f"the value of {quoted(key)} is nested more than "
                 f"{MAX_DEPTH} levels deep; a translation is a text or a list of two texts",
                 pair_lines(data).get(key, (None, ""))[0],
             )

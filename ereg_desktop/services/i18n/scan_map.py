@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ereg_desktop.services.i18n.messages_file import TranslationsFileInvalid
+from ereg_desktop.services.i18n.messages_file import TranslationsFileInvalid, quoted
 from ereg_desktop.services.i18n.review import KeyUsage
 
 SCAN_MAP_NAME = "i18n-scan-map.generated.json"
@@ -57,14 +57,14 @@ def parse_scan_map(data: bytes) -> ScanMap:
         if not isinstance(contexts, dict):
             raise TranslationsFileInvalid(
                 SCAN_MAP_NAME,
-                f"the entry of {json.dumps(key, ensure_ascii=False)[:80]} is not an object of contexts",
+                f"the entry of {quoted(key)} is not an object of contexts",
             )
         found: list[KeyUsage] = []
         for context, places in contexts.items():
             if not isinstance(places, list):
                 raise TranslationsFileInvalid(
                     SCAN_MAP_NAME,
-                    f"the places of {json.dumps(key, ensure_ascii=False)[:80]} are not a list",
+                    f"the places of {quoted(key)} are not a list",
                 )
             for place in places:
                 if not isinstance(place, dict):
