@@ -11,6 +11,7 @@ is computed with a real merge. Pull requests live in memory, numbered from 1 per
 
 Fault knobs (attributes, read at each request): ``refuse_merge`` (answer the next merge with this
 status), ``down`` (503, or with ``down_how = "close"`` close the connection unanswered),
+``lose_answer`` ("PUT": do the next PUT, then close the connection unanswered),
 ``mergeable_delay`` (the next N GETs of each PR answer ``mergeable: null`` as GitHub does while it
 computes), ``protected`` (mergeable_state "blocked", merges refused with 405 like branch
 protection), ``rate_limited`` (403 API rate limit exceeded), ``contents_limit`` (bigger files
@@ -123,6 +124,7 @@ class GitHubStandIn:
         self.protected = False
         self.rate_limited = False
         self.contents_limit = 1024 * 1024
+        self.lose_answer: str | None = None  # "PUT": do the next PUT, then close unanswered
         # what was asked: (method, path with query), for tests to count retries
         self.requests: list[tuple[str, str]] = []
 
@@ -234,7 +236,9 @@ class GitHubStandIn:
         }
 
     def _head_sha(self, repo: _Repo, pull: _Pull) -> str | None:
-        return pull.closed_head_sha if pull.state != "open" else repo.git.branch(pull.head)
+        if pull.state != "open":
+            return pull.closed_head_sha
+        return repo.git.branch(pull.head) or pull.last_head  # a deleted branch: its last head
 
     def _pull_json(self, repo: _Repo, pull: _Pull, *, listing: bool = False,
                    count: bool = False) -> dict[str, Any]:  # fmt: skip
@@ -687,6 +691,17 @@ class _Handler(BaseHTTPRequestHandler):
             status, data, headers = answer.status, answer.body, answer.headers
         except GitFailed as exc:
             status, data, headers = 500, {"message": f"git failed in the stand-in: {exc}"}, {}
+        with owner._lock:
+            lose = owner.lose_answer == method
+            if lose:
+                owner.lose_answer = None
+        if lose:  # done, but the answer never arrives (a cut connection, a proxy's timeout)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         self._send(status, data, headers)
 
     def _send(self, status: int, data: Any, headers: dict[str, str]) -> None:
