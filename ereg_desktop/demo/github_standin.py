@@ -11,6 +11,7 @@ is computed with a real merge. Pull requests live in memory, numbered from 1 per
 
 Fault knobs (attributes, read at each request): ``refuse_merge`` (answer the next merge with this
 status), ``down`` (503, or with ``down_how = "close"`` close the connection unanswered),
+``lose_answer`` ("PUT": do the next PUT, then close the connection unanswered),
 ``mergeable_delay`` (the next N GETs of each PR answer ``mergeable: null`` as GitHub does while it
 computes), ``protected`` (mergeable_state "blocked", merges refused with 405 like branch
 protection), ``rate_limited`` (403 API rate limit exceeded), ``contents_limit`` (bigger files
@@ -20,7 +21,6 @@ come without content, like GitHub's 1 MB limit), and :meth:`merged_by_someone`.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import socket
 import threading
@@ -29,11 +29,12 @@ import urllib.parse
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ereg_desktop.demo.standin_git import BareRepo, BaseMoved, GitFailed
+from ereg_desktop.demo.standin_git import BareRepo, BaseMoved
+from ereg_desktop.demo.standin_http import Answer, Handler, json_body
 
 DEFAULT_LOGIN = "translations-bot"
 PER_PAGE = 30
@@ -45,17 +46,6 @@ _REFUSALS = {  # GitHub's words for the statuses a merge is refused with
     409: "Head branch was modified. Review and try the merge again.",
     422: "Validation Failed",
 }
-
-
-class Answer(Exception):
-    """Ends a request with an HTTP status and a JSON body."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"message": message, **extra}
-        self.body.setdefault("documentation_url", "https://docs.github.com/rest")
-        self.headers: dict[str, str] = {}
 
 
 @dataclass
@@ -103,7 +93,7 @@ class GitHubStandIn:
         """``repos``: "owner/name" -> bare repository. ``tokens``: the accepted tokens; a mapping
         gives each its login (else every token is :data:`DEFAULT_LOGIN`). ``git_user``: run git
         as this user. ``merge_tree``: force (True) or avoid (False) ``git merge-tree``."""
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._repos = {
             name: _Repo(name, BareRepo(Path(path), git_user, merge_tree=merge_tree))
             for name, path in repos.items()
@@ -114,7 +104,7 @@ class GitHubStandIn:
         self._host = host
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
+        self.connections: set[socket.socket] = set()
         self._mergeable_delay = 0
         # fault knobs
         self.refuse_merge: int | None = None
@@ -123,6 +113,7 @@ class GitHubStandIn:
         self.protected = False
         self.rate_limited = False
         self.contents_limit = 1024 * 1024
+        self.lose_answer: str | None = None  # "PUT": do the next PUT, then close unanswered
         # what was asked: (method, path with query), for tests to count retries
         self.requests: list[tuple[str, str]] = []
 
@@ -131,10 +122,10 @@ class GitHubStandIn:
     def start(self) -> GitHubStandIn:
         standin = self
 
-        class Handler(_Handler):
+        class OwnHandler(Handler):
             owner = standin
 
-        server = ThreadingHTTPServer((self._host, 0), Handler)
+        server = ThreadingHTTPServer((self._host, 0), OwnHandler)
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
@@ -159,8 +150,8 @@ class GitHubStandIn:
             return
         server.shutdown()
         server.server_close()
-        with self._lock:
-            for conn in list(self._connections):
+        with self.lock:
+            for conn in list(self.connections):
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
@@ -184,7 +175,7 @@ class GitHubStandIn:
     def mergeable_delay(self, gets: int) -> None:
         """The next ``gets`` GETs of every open PR (and of each one opened or pushed to later)
         answer ``mergeable: null``, ``mergeable_state: "unknown"``."""
-        with self._lock:
+        with self.lock:
             self._mergeable_delay = max(0, int(gets))
             for repo in self._repos.values():
                 for pull in repo.pulls.values():
@@ -193,7 +184,7 @@ class GitHubStandIn:
 
     def merged_by_someone(self, owner_repo: str, number: int, login: str = "someone") -> str:
         """Merge as if clicked on the website by ``login``; returns the merge commit's sha."""
-        with self._lock:
+        with self.lock:
             repo = self._repos[owner_repo]
             pull = repo.pulls[number]
             head = self._head_sha(repo, pull)
@@ -202,7 +193,7 @@ class GitHubStandIn:
             return self._merge(repo, pull, head, f"Merged on the website by {login}", login)
 
     def pull_numbers(self, owner_repo: str) -> list[int]:
-        with self._lock:
+        with self.lock:
             return sorted(self._repos[owner_repo].pulls)
 
     # --- JSON shapes --------------------------------------------------------------------------
@@ -234,7 +225,9 @@ class GitHubStandIn:
         }
 
     def _head_sha(self, repo: _Repo, pull: _Pull) -> str | None:
-        return pull.closed_head_sha if pull.state != "open" else repo.git.branch(pull.head)
+        if pull.state != "open":
+            return pull.closed_head_sha
+        return repo.git.branch(pull.head) or pull.last_head  # a deleted branch: its last head
 
     def _pull_json(self, repo: _Repo, pull: _Pull, *, listing: bool = False,
                    count: bool = False) -> dict[str, Any]:  # fmt: skip
@@ -332,7 +325,7 @@ class GitHubStandIn:
             return 200, self._user_json(login), {"X-OAuth-Scopes": "repo"}
         if len(parts) < 3 or parts[0] != "repos":
             raise Answer(404, "Not Found")
-        with self._lock:
+        with self.lock:
             repo = self._repos.get(f"{parts[1]}/{parts[2]}")
             if repo is None:
                 raise Answer(404, "Not Found")
@@ -355,7 +348,7 @@ class GitHubStandIn:
             if method == "GET":
                 return self._list_pulls(repo, query, target)
             if method == "POST":
-                return self._create_pull(repo, _json_body(body), login)
+                return self._create_pull(repo, json_body(body), login)
             raise Answer(404, "Not Found")
         if not _NUMBER.match(rest[0]) or int(rest[0]) not in repo.pulls:
             raise Answer(404, "Not Found")
@@ -366,7 +359,7 @@ class GitHubStandIn:
         if rest[1:] == ["files"] and method == "GET":
             return self._files(repo, pull, query, target)
         if rest[1:] == ["merge"] and method == "PUT":
-            return self._merge_request(repo, pull, _json_body(body), login)
+            return self._merge_request(repo, pull, json_body(body), login)
         if rest[1:] == ["merge"] and method == "GET":
             return (204 if pull.merged else 404), None, {}
         raise Answer(404, "Not Found")
@@ -626,92 +619,3 @@ class GitHubStandIn:
         if page > 1:
             links += [f'{link(1)}; rel="first"', f'{link(page - 1)}; rel="prev"']
         return 200, chosen, ({"Link": ", ".join(links)} if links else {})
-
-
-def _json_body(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        raise Answer(400, "Problems parsing JSON") from None
-    if not isinstance(data, dict):
-        raise Answer(400, "Problems parsing JSON")
-    return data
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: GitHubStandIn
-    protocol_version = "HTTP/1.1"
-    server_version = "GitHubStandIn/1"
-    timeout = 30
-
-    def setup(self) -> None:
-        super().setup()
-        with self.owner._lock:
-            self.owner._connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.owner._lock:
-            self.owner._connections.discard(self.connection)
-        try:
-            super().finish()
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the test output is the place for failures, not for every request
-
-    def _token(self) -> str | None:
-        value = self.headers.get("Authorization", "")
-        scheme, _, token = value.partition(" ")
-        return token.strip() if scheme.lower() in ("token", "bearer") and token.strip() else None
-
-    def _serve(self, method: str) -> None:
-        owner = self.owner
-        with owner._lock:
-            owner.requests.append((method, self.path))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        if owner.down:
-            if owner.down_how == "close":
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            self._send(503, {"message": "Service Unavailable (the GitHub stand-in is down)"}, {})
-            return
-        try:
-            status, data, headers = owner.handle(method, self.path, self._token(), body)
-        except Answer as answer:
-            status, data, headers = answer.status, answer.body, answer.headers
-        except GitFailed as exc:
-            status, data, headers = 500, {"message": f"git failed in the stand-in: {exc}"}, {}
-        self._send(status, data, headers)
-
-    def _send(self, status: int, data: Any, headers: dict[str, str]) -> None:
-        payload = b"" if data is None else json.dumps(data).encode("utf-8")
-        self.send_response(status)
-        if data is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if payload:
-            self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")

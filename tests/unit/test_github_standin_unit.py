@@ -400,3 +400,33 @@ def test_the_token_is_in_no_message_repr_or_log(
     assert TOKEN not in repr(client) and TOKEN not in str(client)
     assert TOKEN not in str(down.value) and down.value.__cause__ is None
     assert caplog.records and not [r for r in caplog.records if TOKEN in r.getMessage()]
+
+
+def test_a_merge_whose_answer_is_lost_is_read_back(standin: GitHubStandIn, clone: Clone) -> None:
+    """The PUT is not retried (a retry would be refused as already merged): the PR is read."""
+    head = clone.translations(MESSAGES.replace("Enviar", "Mandar"))
+    client = pulls(standin)
+    pr = client.find_or_open()
+    assert pr is not None
+    standin.lose_answer = "PUT"
+    sha = client.merge(client.wait_mergeable(pr, deadline_s=5, poll_s=0.05))
+    assert (
+        sha == clone.bare_git("rev-parse", "master") and f"{sha}^2" and standin.lose_answer is None
+    )
+    assert clone.bare_git("rev-parse", f"{sha}^2") == head
+    assert [m for m, p in standin.requests if m == "PUT"] == ["PUT"]  # sent once
+
+
+def test_a_merge_that_cannot_reach_github_says_nothing_was_merged(
+    standin: GitHubStandIn, clone: Clone
+) -> None:
+    clone.translations(MESSAGES.replace("Enviar", "Mandar"))
+    client = pulls(standin)
+    pr = client.find_or_open()
+    assert pr is not None
+    before = clone.bare_git("rev-parse", "master")
+    standin.stop()
+    with pytest.raises(GitHubUnreachable) as unreachable:
+        client.merge(pr)
+    assert "Nothing was sent" in str(unreachable.value) and pr.url in str(unreachable.value)
+    assert clone.bare_git("rev-parse", "master") == before

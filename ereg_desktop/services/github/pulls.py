@@ -84,6 +84,12 @@ class TranslationPulls:
         self._gh: github.Github | None = None
         self._repo: Repository | None = None
 
+    def __enter__(self) -> TranslationPulls:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"TranslationPulls({self.repository!r}, api_url={self.api_url!r})"
 
