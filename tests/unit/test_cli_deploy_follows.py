@@ -53,7 +53,12 @@ def test_deploy_follows_unfinished_jobs_and_says_so(
     monkeypatch.setattr(deploy_cmd, "DeployRun", type("NoNew", (), {
         "find_jobs": DeployRun.find_jobs, "reattach": DeployRun.reattach, "__init__": new_run}))  # fmt: skip
     args = argparse.Namespace(
-        app=ref.app, server=ref.server.id, yes=True, reason="", json=False, accept_warnings=False,
+        app=ref.app,
+        server=ref.server.id,
+        yes=True,
+        reason="",
+        json=False,
+        accept_warnings=False,
         wait_for_merge=False,
     )
     code = deploy_cmd.run(args, paths)
