@@ -102,6 +102,7 @@ def main() -> int:
         url = box.app_url(app)
 
         by_hand, by_app, review_s, machine_s = [], [], [], []
+        step_times: dict[str, list[float]] = {}
         for i in range(args.runs):
             change_translation(box, app, 2 * i)
             with HttpDowntime(url) as probe:
@@ -129,6 +130,8 @@ def main() -> int:
             assert result.outcome == Outcome.DEPLOYED, result.message
             by_app.append(probe.window)
             review_s.append(next(s.seconds for s in result.record.steps if s.step == "review"))
+            for s in result.record.steps:
+                step_times.setdefault(s.step, []).append(s.seconds)
         pool.close()
     finally:
         standin.stop()
@@ -143,6 +146,7 @@ def main() -> int:
         "review_step_s (app up)": [round(x, 3) for x in review_s],
         "whole_update_by_app_s": [round(x, 3) for x in machine_s],
         "downtime_ratio": round(med(by_app) / med(by_hand), 3) if med(by_hand) else None,
+        "steps_median_s": {k: round(med(v), 3) for k, v in step_times.items()},
     }
     if args.json:
         print(json.dumps(out, indent=2))
@@ -156,6 +160,8 @@ def main() -> int:
     ]
     for label, xs in rows:
         print(f"{label:52} {med(xs):8.3f}  " + " ".join(f"{x:.3f}" for x in xs))
+    steps = ", ".join(f"{k} {med(v):.3f}" for k, v in step_times.items())
+    print(f"  steps (median s): {steps}")
     print(f"downtime ratio app/hand: {out['downtime_ratio']}")
     return 0
 

@@ -27,11 +27,11 @@ from ereg_desktop.services.deploy.decisions import (
     ReviewTranslations,
 )
 from ereg_desktop.services.deploy.events import Step
-from ereg_desktop.services.deploy.inspect import head_command, inspect_command
+from ereg_desktop.services.deploy.inspect import TRANSLATIONS_FILE, head_command, inspect_command
 from ereg_desktop.services.deploy.jobs import JobKind, JobRecord, poll_command, start_command
 from ereg_desktop.services.deploy.lock import LockOwner, acquire_command, release_command
-from ereg_desktop.services.deploy.steps import RemoteCommand, check_app, pm2_action, pm2_deploy
-from ereg_desktop.services.deploy.translations_read import read_command
+from ereg_desktop.services.deploy.steps import RemoteCommand, check_app, pm2_deploy
+from ereg_desktop.services.deploy.translations_read import read_command, stop_then_blobs_command
 from ereg_desktop.services.pm2_read import JLIST
 from ereg_desktop.store.inventory import DeploymentRef
 
@@ -83,7 +83,8 @@ def _review(plan: Plan) -> tuple[RemoteCommand, ...]:
 
 
 def _stop(plan: Plan) -> tuple[RemoteCommand, ...]:
-    return (pm2_action("stop", plan.ref.app),)
+    # the reviewed paths come from the review; the plan has the translations file at least
+    return (stop_then_blobs_command(plan.ref.app, (TRANSLATIONS_FILE,)),)
 
 
 def _job(plan: Plan) -> tuple[RemoteCommand, ...]:

@@ -10,6 +10,7 @@ way out says so, and Start it again is offered.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ereg_desktop.errors import EregError
@@ -37,36 +38,45 @@ def pull_request(run: RunState) -> str | RunEnd:
     repo = run.ref.system.repository
     if run.github is None or not repo:
         return _down(run, "No GitHub access for this update.")
-    # the job holds the lock until here: the run holds it again (kept alive while it waits)
+    try:
+        pulls = run.github(repo)
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="pull-request") as pool:
+            # the job held the lock until here: the run holds it again (kept alive while it
+            # waits), beside the GitHub reads (every second here is downtime)
+            taken_back = pool.submit(_take_back_the_lock, run)
+            pr = pulls.find_or_open(
+                head_branch=BRANCH, base=BASE,
+                title=f"Translations and global data from {app}",
+                body=f"Submitted by {run.operator} with ereg-desktop after a review "
+                     f"({len(run.reviewed_blobs)} file(s)).",
+            )  # fmt: skip
+            if pr is None:
+                return _down(run, f"update-translations pushed nothing: {BRANCH} is not ahead "
+                                  f"of {BASE} on GitHub ({repo}).")  # fmt: skip
+            run.pull_url = pr.url
+            run.log(Step.PULL_REQUEST, f"pull request #{pr.number}: {pr.url}")
+            files = pool.submit(pulls.files, pr)
+            checks = pool.submit(_checks_on_github, run, pulls, pr.head_sha)
+            mismatch = _differs(run, files.result())
+            if mismatch:
+                return _down(run, f"Pull request #{pr.number} does not hold exactly what was "
+                                  f"reviewed ({mismatch}); nothing was merged: {pr.url}")  # fmt: skip
+            problem = checks.result()
+            if problem:
+                return _down(run, f"{problem}; nothing was merged: {pr.url}")
+            taken_back.result()
+        run.log(Step.PULL_REQUEST, "the files on GitHub are the reviewed ones; checks pass")
+        return _merge_or_wait(run, pulls, pr)
+    except EregError as exc:  # MergeRefused says why and links the pull request
+        return _down(run, str(exc))
+
+
+def _take_back_the_lock(run: RunState) -> None:
     try:
         run.lock.unbind()
         run.start_heartbeat(run.lock.renew)
     except EregError as exc:
         run.notes.append(f"the lock could not be taken back from the finished job: {exc}")
-    try:
-        pulls = run.github(repo)
-        pr = pulls.find_or_open(
-            head_branch=BRANCH, base=BASE,
-            title=f"Translations and global data from {app}",
-            body=f"Submitted by {run.operator} with ereg-desktop after a review "
-                 f"({len(run.reviewed_blobs)} file(s)).",
-        )  # fmt: skip
-        if pr is None:
-            return _down(run, f"update-translations pushed nothing: {BRANCH} is not ahead of "
-                              f"{BASE} on GitHub ({repo}).")  # fmt: skip
-        run.pull_url = pr.url
-        run.log(Step.PULL_REQUEST, f"pull request #{pr.number}: {pr.url}")
-        mismatch = _differs(run, pulls.files(pr))
-        if mismatch:
-            return _down(run, f"Pull request #{pr.number} does not hold exactly what was "
-                              f"reviewed ({mismatch}); nothing was merged: {pr.url}")  # fmt: skip
-        problem = _checks_on_github(run, pulls, pr.head_sha)
-        if problem:
-            return _down(run, f"{problem}; nothing was merged: {pr.url}")
-        run.log(Step.PULL_REQUEST, "the files on GitHub are the reviewed ones; checks pass")
-        return _merge_or_wait(run, pulls, pr)
-    except EregError as exc:  # MergeRefused says why and links the pull request
-        return _down(run, str(exc))
 
 
 def _down(run: RunState, message: str) -> RunEnd:

@@ -30,12 +30,12 @@ from ereg_desktop.services.deploy.lock_owner import LockPurpose
 from ereg_desktop.services.deploy.model_check import model_check
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
-from ereg_desktop.services.deploy.steps import UploadShell, pm2_action
+from ereg_desktop.services.deploy.steps import UploadShell
 from ereg_desktop.services.deploy.translations_read import (
     PendingTranslations,
-    current_blobs,
     read_pending,
     review_of,
+    stop_then_blobs,
 )
 from ereg_desktop.services.deploy.translations_write import write_back
 from ereg_desktop.services.i18n.findings import Severity
@@ -217,17 +217,12 @@ def _approve(
 
 def stop(run: RunState) -> str | RunEnd:
     app = run.ref.app
-    cmd = pm2_action("stop", app)
-    res = cmd.run(run.shell)
-    if res.exit_code != 0:
-        raise OperationFailed(
-            f"`{cmd.text}` failed (exit {res.exit_code}): {res.stderr.strip()[:300]}"
-        )
-    run.downtime.sample(AppStatus(app, "stopped"), time.time())
-    run.log(Step.STOP, f"{app} stopped")
     # the reviewed state on disk: before the fixes, the files as read in Review
     on_disk = dict(run.review.reviewed_blobs) if run.review is not None else {}
-    now = current_blobs(run.shell, app, tuple(on_disk))
+    # one round trip: every one from here on is downtime
+    now = stop_then_blobs(run.shell, app, tuple(on_disk))
+    run.downtime.sample(AppStatus(app, "stopped"), time.time())
+    run.log(Step.STOP, f"{app} stopped")
     if now != on_disk:
         changed = sorted(p for p in set(now) | set(on_disk) if now.get(p) != on_disk.get(p))
         run.log(Step.STOP, f"changed after the review: {', '.join(changed)}")

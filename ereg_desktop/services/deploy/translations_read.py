@@ -136,6 +136,43 @@ def blobs_command(app: str, paths: Sequence[str]) -> RemoteCommand:
     )
 
 
+def stop_then_blobs_command(app: str, paths: Sequence[str]) -> RemoteCommand:
+    """``pm2 stop APP``, then the recheck of the pending files, in one round trip (the update's
+    stop: every round trip here is downtime). Exit 3 when the stop failed (its output's end on
+    stderr)."""
+    return script(
+        f"stop {app}, then recheck its pending translation files",
+        [
+            "set -uo pipefail",
+            "cd",
+            'a="$1"',
+            "shift",
+            'out=$(pm2 stop "$a" 2>&1) || { printf \'%s\\n\' "$out" | tail -n 5 >&2; exit 3; }',
+            "set -e",
+            'cd -- "$a"',
+            *_BLOB_LINES,
+            f"echo '{MARK}blobs {_VERSION}'",
+            'for p in "$@"; do blob "$p"; done',
+            f"echo '{MARK}end'",
+        ],
+        check_app(app),
+        *(check_pending_path(p) for p in paths),
+        kind=CommandKind.APP,
+        timeout=90,
+    )
+
+
+def stop_then_blobs(shell: Shell, app: str, paths: Sequence[str]) -> dict[str, str | None]:
+    """Stop the app, then the blob of each path (None: deleted). Raises OperationFailed when
+    the stop failed (the app may still run)."""
+    cmd = stop_then_blobs_command(app, paths)
+    res = cmd.run(shell)
+    if res.exit_code == 3:
+        raise OperationFailed(f"`pm2 stop {app}` failed: {printable(res.stderr.strip())[-300:]}")
+    _ran(cmd, app, res.exit_code, res.stderr)
+    return parse_blobs(app, paths, res.stdout)
+
+
 def check_pending_path(path: str) -> str:
     """A path the review may name: the translations file or a file under ``data/``, relative,
     without ``.``/``..`` parts (so never an option and never outside the app's folder)."""
