@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "print the live pm2 status of every deployment"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
+    "translations": (
+        "translations",
+        "check two i18n-messages.json files, or review an app's pending translations",
+    ),
 }
 
 
