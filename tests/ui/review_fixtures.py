@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from ereg_desktop.services.i18n.messages_file import serialize_messages
-
 from ereg_desktop.services.i18n.findings import CheckId, Finding, Severity
+from ereg_desktop.services.i18n.messages_file import serialize_messages
 from ereg_desktop.services.i18n.review import DataFileDiff, TranslationReview, build_review
 
 PLURAL = "n\0One document is missing\0${ n } documents are missing"

@@ -3,11 +3,11 @@ an error remains, warnings acknowledged), stopping, closing, and building from b
 
 from __future__ import annotations
 
-from ereg_desktop.services.i18n.messages_file import serialize_messages
 from PySide6.QtWidgets import QProgressBar
 from review_fixtures import review_of, small_review
 
 from ereg_desktop.services.deploy.decisions import ReviewVerdict
+from ereg_desktop.services.i18n.messages_file import serialize_messages
 from ereg_desktop.ui.translations.review_dialog import (
     APPROVE,
     STOP,

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from ereg_desktop.services.i18n.messages_file import serialize_messages
-from ereg_desktop.services.i18n.word_diff import Op
 
 from ereg_desktop.presenters.deploy_questions import REVIEW, STOP, prompt_for
 from ereg_desktop.presenters.translation_layout import lay_out
@@ -33,7 +31,9 @@ from ereg_desktop.presenters.translation_segments import (
 from ereg_desktop.services.deploy.decisions import ReviewTranslations, ReviewVerdict
 from ereg_desktop.services.i18n.changes import ChangeStatus
 from ereg_desktop.services.i18n.findings import CheckId, Finding, Severity
+from ereg_desktop.services.i18n.messages_file import serialize_messages
 from ereg_desktop.services.i18n.review import DataFileDiff, TranslationReview, build_review
+from ereg_desktop.services.i18n.word_diff import Op
 
 PLURAL = "n\0One document\0${ n } documents"
 
