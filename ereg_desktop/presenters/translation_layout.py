@@ -74,7 +74,12 @@ def lay_out(
                     placed.append(Placed(index, chunk, x, cw, line))
                     x += cw
                 continue
-            placed.append(Placed(index, part, x, w, line))
+            last = placed[-1] if placed else None
+            if last is not None and last.segment == index and last.line == line and not boxed:
+                # the words of one segment on one line are drawn as one piece
+                placed[-1] = Placed(index, last.text + part, last.x, last.width + w, line)
+            else:
+                placed.append(Placed(index, part, x, w, line))
             x += w
         if segment.breaks and not newline():
             return Layout(tuple(placed), max_lines, True)

@@ -150,6 +150,7 @@ class TranslationReviewState:
         self.problems_only = False
         self.visible: list[int] = list(range(len(self.rows)))
         self.json_lines: tuple[JsonLines, JsonLines] | None = None  # (new, old), on demand
+        self._counts: dict[Severity, int] | None = None
 
     # --- rows ------------------------------------------------------------------------------
 
@@ -191,6 +192,16 @@ class TranslationReviewState:
             cached = self._make_segments(row, column)
             self._segments[(row, column)] = cached
         return cached
+
+    def warm(self, first_rows: int = 60) -> None:
+        """Compute ahead what the first screen shows (the first rows, and around the first
+        problem): a worker calls this before handing the state to the window."""
+        start = self.first_problem() or 0
+        rows = {*range(min(first_rows, len(self.rows)))}
+        rows |= {*range(max(0, start - 10), min(start + first_rows, len(self.rows)))}
+        for row in sorted(rows):
+            for column in Column:
+                self.text(row, column)
 
     def _make_segments(self, row: int, column: Column) -> list[Segment]:
         r = self.rows[row]
@@ -260,10 +271,12 @@ class TranslationReviewState:
         return found
 
     def counts(self) -> dict[Severity, int]:
-        counts = dict.fromkeys(Severity, 0)
-        for finding in self.all_findings():
-            counts[finding.severity] += 1
-        return counts
+        """Findings per severity, after the edits (kept until the next edit or re-check)."""
+        if self._counts is None:
+            self._counts = dict.fromkeys(Severity, 0)
+            for finding in self.all_findings():
+                self._counts[finding.severity] += 1
+        return dict(self._counts)
 
     def counts_text(self) -> str:
         return count_text(self.counts())
@@ -280,6 +293,7 @@ class TranslationReviewState:
         :meth:`rechecked`)."""
         r = self.rows[row]
         key = r.change.key
+        self._counts = None
         self._forget_segments(row)
         self._haystack.pop(row, None)
         if value == r.new:
@@ -306,6 +320,7 @@ class TranslationReviewState:
             return False
         self._rechecked[key] = tuple(findings)
         self.pending.discard(key)
+        self._counts = None
         return True
 
     def _forget_segments(self, row: int) -> None:

@@ -204,6 +204,7 @@ def test_the_translation_review_is_asked_and_its_verdict_answers(qtbot, tmp_path
     assert review is not None and review.isVisible()
     assert asker.thread.is_alive() and asker.answer is None  # the window is open: no answer yet
     editor = review.review_widget.details.editor
+    qtbot.waitUntil(editor.isVisible)
     editor.fields[0].setPlainText("Registro de empresas")
     qtbot.waitUntil(review.approve_button.isEnabled)
     review.approve_button.click()

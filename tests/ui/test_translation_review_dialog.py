@@ -34,8 +34,9 @@ def test_the_tabs_and_the_buttons(qtbot) -> None:
     assert d.problem.text() == "1 error blocks the update: fix the value here, or stop the update."
     assert not d.acknowledge.isVisible()  # no warnings
     assert d.review_widget is not None
+    qtbot.waitUntil(lambda: d.review_widget.current_row() is not None)
     row = d.review_widget.current_row()  # the review starts at its worst problem
-    assert row is not None and d.review_widget.state.rows[row].key == "Business registration"
+    assert d.review_widget.state.rows[row].key == "Business registration"
 
 
 def test_fixing_the_error_in_the_edit_box_enables_approval(qtbot) -> None:
@@ -43,7 +44,8 @@ def test_fixing_the_error_in_the_edit_box_enables_approval(qtbot) -> None:
     w = d.review_widget
     assert w is not None
     editor = w.details.editor
-    assert editor.isVisible() and editor.fields[0].toPlainText() == "Registro\nde empresas"
+    qtbot.waitUntil(editor.isVisible)  # the review starts at its first error
+    assert editor.fields[0].toPlainText() == "Registro\nde empresas"
     assert not editor.fields[1].isVisible()  # not a plural: one field
     editor.fields[0].setPlainText("Registro\nsigue mal")
     qtbot.waitUntil(lambda: "line break" in editor.result.text())
@@ -70,6 +72,7 @@ def test_a_plural_is_edited_in_two_fields(qtbot) -> None:
     w = d.review_widget
     assert w is not None
     editor = w.details.editor
+    qtbot.waitUntil(editor.isVisible)
     assert [f.isVisible() for f in editor.fields] == [True, True]
     assert editor.fields[1].toPlainText() == "${ n } archivos ${ x }"
     assert not d.approve_button.isEnabled()

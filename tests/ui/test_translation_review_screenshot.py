@@ -31,6 +31,7 @@ def test_every_kind_of_problem_at_a_glance(qtbot, screenshot) -> None:
     qtbot.waitExposed(d)
     w = d.review_widget
     assert w is not None
+    qtbot.waitUntil(lambda: w.current_row() is not None)  # at the first error, its details shown
     state = w.state
     chips, glyphs = set(), set()
     for row in range(len(state.rows)):

@@ -300,7 +300,7 @@ def test_the_layout_wraps_at_spaces_and_breaks_after_a_line_break() -> None:
     assert lines == {0: "aaa bbb ", 1: "ccc↵", 2: "ddd"}
     assert layout.lines == 3 and not layout.clipped
     placed = layout.at(45, 0)
-    assert placed is not None and placed.text == "bbb "
+    assert placed is not None and placed.text == "aaa bbb "  # one piece per segment and line
     assert layout.at(500, 0) is None
     clipped = lay_out(segments, 75, _measure, max_lines=2)
     assert clipped.clipped and clipped.lines == 2

@@ -118,17 +118,22 @@ class ReviewDelegate(QStyledItemDelegate):
     # --- size -------------------------------------------------------------------------------
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        base = super().sizeHint(option, index)
-        if index.column() == Column.STATUS:
-            return base
+        # the style's own size hint asks the model for every role: only the lines count here
         fonts = self.fonts(option.font)
-        width = self._column_width(index.column())
-        _segments, layout = self.layout(index, width, fonts)
-        height = layout.lines * fonts.line_height + 2 * MARGIN
-        return QSize(int(width), max(base.height(), int(height + 0.5)))
+        column = index.column()
+        width = self._column_width(column)
+        lines = 1
+        if column != Column.STATUS:
+            lines = self.layout(index, width, fonts)[1].lines
+        height = max(lines * fonts.line_height, ICON_SIZE) + 2 * MARGIN
+        return QSize(int(width), int(height + 0.5))
+
+    def one_line_height(self, font: QFont) -> int:
+        """The height of a row of one line (a row not measured yet)."""
+        return int(max(self.fonts(font).line_height, ICON_SIZE) + 2 * MARGIN + 0.5)
 
     def _column_width(self, column: int) -> float:
-        header = getattr(self.view, "header", None)
+        header = getattr(self.view, "horizontalHeader", None)
         if header is not None:
             return float(header().sectionSize(column))
         return float(self.view.viewport().width() / 4)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (
 
 from ereg_desktop.presenters.translation_review import TranslationReviewState
 from ereg_desktop.services.i18n.review import DataFileDiff, TranslationReview, build_review
-from ereg_desktop.services.i18n.scan_map import ScanMap, parse_scan_map
+from ereg_desktop.services.i18n.scan_map import ScanMap
 from ereg_desktop.ui.tasks import SHORT, run_task
 from ereg_desktop.ui.translations.data_diff_view import DataDiffView
 from ereg_desktop.ui.translations.review_view import TranslationReviewWidget
 
+START_DELAY_MS = 15
 APPROVE, STOP = "Approve and go on", "Stop the update"
 AGAIN_TEXT = (
     "The files changed on the server after your earlier review: this is what is pending now."
 )
-Built = tuple[TranslationReview, ScanMap | None]
 
 
 def approximate_keys(data: bytes) -> int:
@@ -114,18 +114,24 @@ class TranslationReviewDialog(QDialog):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def load(self, build: Callable[[], Built], *, app: str, keys: int) -> None:
+    def load(self, build: Callable[[], TranslationReviewState], *, app: str, keys: int) -> None:
         """Build the review with ``build`` on a worker; the window shows the waiting state."""
         self.heading.setText(f"Translations of {app}")
         self.loading_text.setText(f"Checking {keys:,} keys…")
         self.pages.setCurrentWidget(self.loading)
-        run_task(
-            lambda _progress: build(),
-            kind=SHORT,
-            receiver=self,
-            on_result=lambda built: self.show_review(*built),
-            on_error=self._failed,
-        )
+
+        def start() -> None:
+            run_task(
+                lambda _progress: build(),
+                kind=SHORT,
+                receiver=self,
+                on_result=lambda state: self.show_state(state, stepwise=True),
+                on_error=self._failed,
+            )
+
+        # the worker starts once the window is up: while it parses, the GUI thread waits for
+        # the interpreter's lock at every step, so the window's own first steps come first
+        QTimer.singleShot(0, self, start)
 
     def _failed(self, error: BaseException) -> None:
         self.loading_text.setText(f"The translations could not be checked:\n{error}")
@@ -134,7 +140,13 @@ class TranslationReviewDialog(QDialog):
         self.problem.setText("Nothing can be approved: stop the update and fix the file.")
 
     def show_review(self, review: TranslationReview, scan_map: ScanMap | None = None) -> None:
-        self.state = TranslationReviewState(review, scan_map)
+        self.show_state(TranslationReviewState(review, scan_map))
+
+    def show_state(self, state: TranslationReviewState, *, stepwise: bool = False) -> None:
+        """Show a review (its state built, perhaps warmed, on a worker). ``stepwise``: in
+        steps, one turn of the event loop each (the window is on screen and keeps painting)."""
+        self.state = state
+        review = state.review
         self.heading.setText(f"Translations of {review.app}: check every flagged change, "
                              "then approve or stop the update.")  # fmt: skip
         self.review_widget = TranslationReviewWidget(self.state, editable=self.editable)
@@ -142,10 +154,22 @@ class TranslationReviewDialog(QDialog):
         self.data_view = DataDiffView(review.data_diffs)
         self.tabs.addTab(self.review_widget, f"Translations ({len(review.changes):,})")
         self.tabs.addTab(self.data_view, f"Global data ({len(review.data_diffs):,})")
+        if stepwise:
+            QTimer.singleShot(0, self, self._show_tabs)
+        else:
+            self._show_tabs()
+
+    def _show_tabs(self) -> None:
         self.pages.setCurrentWidget(self.tabs)
         self.show_verdict()
-        self.review_widget.go_to_first_problem()
-        self.review_widget.table.setFocus()
+        # where to start, a moment later: the rows paint first, and the GUI thread never
+        # holds on for the two at once
+        QTimer.singleShot(START_DELAY_MS, self, self._start)
+
+    def _start(self) -> None:
+        if self.review_widget is not None:
+            self.review_widget.go_to_first_problem()
+            self.review_widget.table.setFocus()
 
     # --- the verdict -----------------------------------------------------------------------
 
@@ -188,7 +212,7 @@ def open_review_from_bytes(
     """A review window for two versions of ``i18n-messages.json``, built on a worker; the window
     (not shown yet) says "Checking N keys…" until it is ready."""
 
-    def build() -> Built:
+    def build() -> TranslationReviewState:
         review = build_review(
             app,
             old_bytes,
@@ -197,8 +221,9 @@ def open_review_from_bytes(
             scan_map_bytes=scan_map_bytes,
             reviewed_blobs=reviewed_blobs,
         )
-        scan_map = parse_scan_map(scan_map_bytes) if scan_map_bytes is not None else None
-        return review, scan_map
+        state = TranslationReviewState(review)  # the re-check's scan map: the review's usage
+        state.warm()  # the first screen's cells, here rather than on the GUI thread
+        return state
 
     dialog = TranslationReviewDialog(None, parent, editable, again=again)
     dialog.load(build, app=app, keys=approximate_keys(new_bytes))

@@ -23,6 +23,24 @@ FINDINGS_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's findings (a tuple, aft
 SEGMENTS_ROLE = Qt.ItemDataRole.UserRole + 3  # what the delegate paints (list of Segment)
 ROW_ROLE = Qt.ItemDataRole.UserRole + 4  # the presenter's row number (int)
 
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_COLUMNS = tuple(Column)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        SEGMENTS_ROLE,
+        SEVERITY_ROLE,
+        FINDINGS_ROLE,
+        ROW_ROLE,
+    )
+)
+
 _ICONS = {
     Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
     Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -89,17 +107,19 @@ class TranslationReviewModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        # asked for every row each time the view lays its rows out: a constant, and "never has
+        # children" spares the view asking for any
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.row_at(index)
-        if row is None or not 0 <= index.column() < len(Column):
+        if role not in _ROLES:
             return None
-        column = Column(index.column())
+        row = self.row_at(index)
+        if row is None or not 0 <= index.column() < len(_COLUMNS):
+            return None
+        column = _COLUMNS[index.column()]
         state = self.state
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return state.text(row, column)
         if role == SEGMENTS_ROLE:
             return state.segments(row, column)

@@ -1,9 +1,8 @@
 """The translation changes of a review: the counts, a filter, "problems only", the table, the
 next/previous problem (F8 / Shift+F8) and the details of the current row.
 
-The table is a :class:`QTreeView` over a table model: it asks the row heights only of the rows
-it shows, so 2,000 changes open as fast as ten, and the delegate computes what it paints for
-those rows only.
+The table (``review_table.py``) measures the heights of the rows on screen only, and the
+delegate computes what it paints for those rows only, so 2,000 changes open as fast as ten.
 """
 
 from __future__ import annotations
@@ -11,16 +10,14 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,13 +32,12 @@ from ereg_desktop.services.i18n.findings import Severity
 from ereg_desktop.ui.translations.review_delegate import ReviewDelegate
 from ereg_desktop.ui.translations.review_details import ReviewDetails
 from ereg_desktop.ui.translations.review_model import TranslationReviewModel
+from ereg_desktop.ui.translations.review_table import ReviewTable
 
 FILTER_DEBOUNCE_MS = 200
 _SEVERITY_COLOURS = {Severity.ERROR: "#c62828", Severity.WARNING: "#e65100",
                      Severity.INFO: "#455a64"}  # fmt: skip
 NEXT_KEY, PREVIOUS_KEY = "F8", "Shift+F8"
-_SHARES = {Column.KEY: 0.3, Column.OLD: 0.33}  # of the width; the new value takes the rest
-STATUS_WIDTH = 104
 LEGEND = (
     "<span style='color:#555'>Colours:</span> "
     "<span style='background:#ffcdd2; color:#b71c1c; text-decoration:line-through'>deleted</span> "
@@ -54,47 +50,6 @@ LEGEND = (
     "<span style='background:#f3e5f5; color:#7b1fa2'>&nbsp;↵ ⇥ ⍽ · [U+200B]&nbsp;</span> "
     "<span style='color:#555'>invisible characters (hover for their names)</span>"
 )
-
-
-class ReviewTable(QTreeView):
-    """A flat table whose row heights follow the wrapped values of the rows on screen."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("reviewTable")
-        self.setRootIsDecorated(False)
-        self.setItemsExpandable(False)
-        self.setUniformRowHeights(False)  # heights asked lazily, only for the rows on screen
-        self.setAllColumnsShowFocus(True)
-        self.setAlternatingRowColors(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.header().setStretchLastSection(True)
-        self._sizing = False
-        self._user_sized = False
-        self.header().sectionResized.connect(lambda column, *_: self._section_resized(column))
-
-    def size_columns(self) -> None:
-        """Share the width between the columns, until the operator resizes one."""
-        self._sizing = True
-        width = max(self.viewport().width(), 600) - STATUS_WIDTH
-        self.header().resizeSection(Column.STATUS, STATUS_WIDTH)
-        for column in (Column.KEY, Column.OLD):
-            self.header().resizeSection(column, int(width * _SHARES[column]))
-        self._sizing = False
-
-    def _section_resized(self, column: int) -> None:
-        # the last column stretches by itself; any other one changing is the operator's doing
-        if not self._sizing and column != Column.NEW and self.isVisible():
-            self._user_sized = True
-        # the heights follow the new widths; Qt lays the rows out again before the next paint
-        self.scheduleDelayedItemsLayout()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if not self._user_sized:
-            self.size_columns()
 
 
 class TranslationReviewWidget(QWidget):
@@ -145,6 +100,7 @@ class TranslationReviewWidget(QWidget):
         self.delegate = ReviewDelegate(self.table)
         self.table.setItemDelegate(self.delegate)
         self.table.setModel(self.model)
+        self.table.set_line_height(self.delegate.one_line_height(self.table.font()))
         self.details = ReviewDetails(state, editable=editable)
         self.details.changed.connect(self._row_changed)
         self.empty = QLabel("No translation changes")
@@ -190,7 +146,7 @@ class TranslationReviewWidget(QWidget):
             | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.selectionModel().setCurrentIndex(index, flags)
-        self.table.scrollTo(index)
+        self.table.show_row(shown)
         return True
 
     def go_to_first_problem(self) -> None:
@@ -227,6 +183,9 @@ class TranslationReviewWidget(QWidget):
     def _row_changed(self, row: int) -> None:
         self.delegate.forget(row)
         self.model.row_changed(row)
+        shown = self.model.model_row(row)
+        if shown is not None:
+            self.table.refit(shown)
         self.show_counts()
         self.changed.emit()
 
