@@ -18,6 +18,7 @@ from ereg_desktop.presenters.translation_segments import (
     display_segments,
     key_segments,
     plain_text,
+    with_glyphs,
 )
 from ereg_desktop.services.deploy.decisions import ReviewVerdict
 from ereg_desktop.services.i18n.changes import Change, ChangeStatus, Value
@@ -79,7 +80,7 @@ class ReviewRow:
     @property
     def where(self) -> str:
         """Where the key is used, "file:line" each, or "" without a scan map."""
-        return ", ".join(f"{u.file}:{u.line}" for u in self.usage)
+        return with_glyphs(", ".join(f"{u.file}:{u.line}" for u in self.usage))
 
 
 def count_text(counts: Mapping[Severity, int]) -> str:
@@ -109,9 +110,10 @@ def finding_text(finding: Finding, key: str | None = None) -> str:
     about = f" ({('singular', 'plural')[finding.item]})" if finding.item in (0, 1) else ""
     where = f"\nUsed in: {finding.where}" if finding.where else ""
     subject = f"{key}{about}: " if key else ""
-    return (
+    text = (
         f"{SEVERITY_LABELS[finding.severity]} [{finding.check}]: {subject}{finding.message}{where}"
     )
+    return with_glyphs(text)
 
 
 def _empty(value: Value) -> bool:
@@ -129,7 +131,8 @@ class TranslationReviewState:
             scan_map = ScanMap(dict(review.usage))
         self.scan_map = scan_map
         self.rows = [
-            ReviewRow(c, display_key(c.key), review.usage.get(c.key, ())) for c in review.changes
+            ReviewRow(c, with_glyphs(display_key(c.key)), review.usage.get(c.key, ()))
+            for c in review.changes
         ]
         self._index = {row.change.key: i for i, row in enumerate(self.rows)}
         by_key: dict[str, list[Finding]] = {}
@@ -377,7 +380,7 @@ class TranslationReviewState:
             return None, None
         key = self.rows[row].change.key
         new, old = self.json_lines
-        return new.get(key), old.get(key)
+        return _shown_line(new.get(key)), _shown_line(old.get(key))
 
 
 def _texts(value: Value | None) -> list[str]:
@@ -386,3 +389,8 @@ def _texts(value: Value | None) -> list[str]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
     return []
+
+
+def _shown_line(line: tuple[int, str] | None) -> tuple[int, str] | None:
+    # JSON escapes control characters but not U+2028/U+2029 or the bidirectional controls
+    return None if line is None else (line[0], with_glyphs(line[1]))

@@ -227,7 +227,7 @@ def _piece_at(pieces: list[Piece], offset: int) -> Piece | None:
 
 
 def _chip(piece: Piece, offered: Counter[str] | None, op: Op) -> Segment:
-    shown = _with_glyphs(piece.text)
+    shown = with_glyphs(piece.text)
     done = f"; {_OP_TIPS[op]}" if _OP_TIPS[op] else ""
     if offered is None:
         return Segment(shown, Mark.CHIP, op, ChipKind.MATCHED, f"substitution {shown}{done}")
@@ -247,7 +247,9 @@ def _missing(name: str) -> Segment:
     return Segment(shown, Mark.CHIP, Op.EQUAL, ChipKind.MISSING, tip)
 
 
-def _with_glyphs(text: str) -> str:
+def with_glyphs(text: str) -> str:
+    """``text`` with each invisible character as its glyph: for text from the files shown
+    anywhere else than a cell (a title, a finding, a tooltip, the raw JSON line)."""
     return "".join(
         invisible.glyph if invisible is not None else part
         for part, invisible in visible_pieces(text)

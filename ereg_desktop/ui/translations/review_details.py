@@ -23,6 +23,7 @@ from ereg_desktop.presenters.translation_review import (
     JsonLines,
     TranslationReviewState,
 )
+from ereg_desktop.presenters.translation_segments import with_glyphs
 from ereg_desktop.services.i18n.findings import Finding
 from ereg_desktop.ui.tasks import SHORT, run_task
 from ereg_desktop.ui.translations.review_editor import ValueEditor
@@ -129,7 +130,7 @@ class ReviewDetails(QWidget):
     @staticmethod
     def _finding_line(finding: Finding) -> str:
         item = f" ({('singular', 'plural')[finding.item]})" if finding.item in (0, 1) else ""
-        return f"{finding.message}{item}  [{finding.check}]"
+        return with_glyphs(f"{finding.message}{item}  [{finding.check}]")
 
     def _usage_text(self, row: int) -> str:
         where = self.state.rows[row].where

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ereg_desktop.presenters.translation_review import SEVERITY_LABELS, TranslationReviewState
-from ereg_desktop.presenters.translation_segments import Side
+from ereg_desktop.presenters.translation_segments import Side, with_glyphs
 from ereg_desktop.services.i18n.changes import Value
 from ereg_desktop.services.i18n.findings import CheckId, Finding, Severity
 from ereg_desktop.ui.tasks import SHORT, LatestRequest, run_task
@@ -178,7 +178,7 @@ class ValueEditor(QFrame):
             return
         lines = [
             f'<span style="color:{_COLOURS[f.severity]}">{SEVERITY_LABELS[f.severity]}:</span> '
-            f"{html.escape(f.message)}"
+            f"{html.escape(with_glyphs(f.message))}"
             for f in findings
         ]
         self.result.setText("<br>".join(lines))

@@ -14,6 +14,7 @@ from ereg_desktop.presenters.translation_review import (
     Column,
     TranslationReviewState,
 )
+from ereg_desktop.presenters.translation_segments import with_glyphs
 from ereg_desktop.services.i18n.findings import Severity
 
 Index = QModelIndex | QPersistentModelIndex
@@ -146,7 +147,7 @@ class TranslationReviewModel(QAbstractTableModel):
             findings = self.state.findings(row)
             if findings:
                 tip += "\n" + "\n".join(
-                    f"{SEVERITY_LABELS[f.severity]}: {f.message}" for f in findings
+                    f"{SEVERITY_LABELS[f.severity]}: {with_glyphs(f.message)}" for f in findings
                 )
             if self.state.edited(row):
                 tip += "\nEdited here (not in the file yet)"

@@ -28,6 +28,7 @@ from ereg_desktop.presenters.translation_review import (
     TranslationReviewState,
     count_text,
 )
+from ereg_desktop.presenters.translation_segments import with_glyphs
 from ereg_desktop.services.i18n.findings import Severity
 from ereg_desktop.ui.translations.review_delegate import ReviewDelegate
 from ereg_desktop.ui.translations.review_details import ReviewDetails
@@ -207,7 +208,7 @@ class TranslationReviewWidget(QWidget):
         )
         lines = [
             f"<span style='color:{_SEVERITY_COLOURS[f.severity]}'>"
-            f"{SEVERITY_LABELS[f.severity]} (the whole file):</span> {html.escape(f.message)}"
+            f"{SEVERITY_LABELS[f.severity]} (the whole file):</span> {html.escape(with_glyphs(f.message))}"
             for f in self.state.file_findings
         ]
         self.file_findings.setText("<br>".join(lines))
