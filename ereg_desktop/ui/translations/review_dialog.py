@@ -105,7 +105,8 @@ class TranslationReviewDialog(QDialog):
         self.approve_button.setAutoDefault(False)
         self.stop_button.clicked.connect(self.reject)
         self.approve_button.clicked.connect(self.approve)
-        row.addWidget(self.acknowledge, 1)
+        row.addWidget(self.acknowledge)
+        row.addStretch(1)  # the buttons keep their size while the box is hidden
         row.addWidget(self.stop_button)
         row.addWidget(self.approve_button)
         layout.addLayout(row)

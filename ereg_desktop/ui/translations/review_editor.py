@@ -137,8 +137,9 @@ class ValueEditor(QFrame):
         key = self.state.rows[row].change.key
         if self.state.edit(row, value):
             latest = self._latest.setdefault(key, LatestRequest())
+            job = self.state.recheck(key, value)  # the worker touches nothing of the window
             run_task(
-                lambda _progress: self.state.recheck(key, value)(),
+                lambda _progress: job(),
                 kind=SHORT,
                 receiver=self,
                 latest=latest,
