@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -33,6 +34,7 @@ from ereg_desktop.ui.translations.data_diff_view import DataDiffView
 from ereg_desktop.ui.translations.review_view import TranslationReviewWidget
 
 START_DELAY_MS = 15
+START_BUILD_FALLBACK_MS = 200  # a window built from bytes but not shown still gets its review
 APPROVE, STOP = "Approve and go on", "Stop the update"
 AGAIN_TEXT = (
     "The files changed on the server after your earlier review: this is what is pending now."
@@ -58,6 +60,7 @@ class TranslationReviewDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.editable = editable
+        self._build_start: Callable[[], None] | None = None
         self.state: TranslationReviewState | None = None
         self.review_widget: TranslationReviewWidget | None = None
         self.data_view: DataDiffView | None = None
@@ -130,9 +133,21 @@ class TranslationReviewDialog(QDialog):
                 on_error=self._failed,
             )
 
-        # the worker starts once the window is up: while it parses, the GUI thread waits for
-        # the interpreter's lock at every step, so the window's own first steps come first
-        QTimer.singleShot(0, self, start)
+        # the worker starts once the window has painted: while it runs Python, the GUI thread
+        # waits for the interpreter's lock at each call into Python (a first show makes many),
+        # so the window's own first steps come first (or after a moment, if it is not shown)
+        self._build_start = start
+        QTimer.singleShot(START_BUILD_FALLBACK_MS, self, self._start_build)
+
+    def _start_build(self) -> None:
+        start, self._build_start = self._build_start, None
+        if start is not None:
+            start()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._build_start is not None:
+            QTimer.singleShot(0, self, self._start_build)  # once this paint is on screen
 
     def _failed(self, error: BaseException) -> None:
         self.loading_text.setText(f"The translations could not be checked:\n{error}")
