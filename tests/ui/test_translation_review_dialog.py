@@ -132,3 +132,10 @@ def test_a_file_that_cannot_be_read_is_said_and_nothing_can_be_approved(qtbot) -
     bar = d.loading.findChild(QProgressBar)
     assert bar is not None and not bar.isVisible()
     assert not d.approve_button.isEnabled() and d.stop_button.isEnabled()
+
+
+def test_a_window_not_shown_yet_still_gets_its_review(qtbot) -> None:
+    d = open_review_from_bytes("gt", serialize_messages({}), serialize_messages({"A": "a"}))
+    qtbot.addWidget(d)
+    qtbot.waitUntil(lambda: d.pages.currentWidget() is d.tabs)  # the build started by itself
+    assert not d.isVisible() and d.tabs.tabText(0) == "Translations (1)"
