@@ -27,6 +27,7 @@ from ereg_desktop.presenters.translation_segments import (
     key_segments,
     plain_text,
     value_segments,
+    with_glyphs,
 )
 from ereg_desktop.services.deploy.decisions import ReviewTranslations, ReviewVerdict
 from ereg_desktop.services.i18n.changes import ChangeStatus
@@ -306,3 +307,18 @@ def test_the_layout_wraps_at_spaces_and_breaks_after_a_line_break() -> None:
     assert clipped.clipped and clipped.lines == 2
     long = lay_out(value_segments("x" * 30), 100, _measure)
     assert long.lines == 3 and all(p.width <= 100 for p in long.placed)
+
+
+def test_a_review_starts_at_its_worst_problem_and_warms_the_first_screen(state) -> None:
+    assert state.first_problem() == row(state, "Business registration")  # an error, first
+    state.set_filter("cancel")
+    assert state.first_problem() == row(state, "Cancel")  # only a note is left in view
+    state.set_filter("")
+    state.warm(first_rows=2)
+    assert {(0, c) for c in (Column.KEY, Column.OLD, Column.NEW)} <= set(state._segments)
+    assert (4, Column.NEW) not in state._segments  # the rest waits for its first paint
+
+
+def test_text_from_the_files_shown_outside_a_cell_has_glyphs() -> None:
+    assert with_glyphs("a\u202eb\x1bc\u2028d ") == "a[U+202E]b[U+001B]c↵d·"
+    assert with_glyphs("plain text") == "plain text"
