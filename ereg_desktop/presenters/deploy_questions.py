@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ereg_desktop.presenters.translation_review import review_summary
 from ereg_desktop.services.deploy.decisions import (
     AcknowledgeWarnings,
     AnswerValue,
@@ -15,10 +16,16 @@ from ereg_desktop.services.deploy.decisions import (
     MergeOrWait,
     Question,
     ReasonNeeded,
+    ReviewTranslations,
+    ReviewVerdict,
 )
 from ereg_desktop.services.durations import age_text
+from ereg_desktop.services.i18n.review import TranslationReview
 
 STOP = "Stop the update"
+REVIEW = "Review…"
+MERGE_NOW, WAIT_FOR_MERGE = "Merge now", "Wait for a merge on GitHub"
+REVIEWED_AGAIN = "The files changed on the server after your review: review them again."
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Choice:
     value: AnswerValue = None
     takes_text: bool = False  # the answer is the typed text (offered once some is typed)
     primary: bool = False  # the default button
+    opens_review: bool = False  # opens the review window; its verdict is the answer
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class Prompt:
     text_box: str  # the text box's placeholder; "" when it takes no typed text
     choices: tuple[Choice, ...]
     deadline: str  # what happens without an answer
+    review: TranslationReview | None = None  # what "Review…" opens
+    again: bool = False  # the files changed after an earlier review
 
 
 def prompt_for(question: Question) -> Prompt:
@@ -62,12 +72,30 @@ def prompt_for(question: Question) -> Prompt:
         )  # fmt: skip
     if isinstance(question, MergeOrWait):
         choices = (
-            Choice("Merge now", MergeChoice.MERGE, primary=True),
-            Choice("Wait for GitHub", MergeChoice.WAIT),
+            Choice(MERGE_NOW, MergeChoice.MERGE, primary=True),
+            Choice(WAIT_FOR_MERGE, MergeChoice.WAIT),
         )
         return Prompt(
             question.id, question.title, question.text, (), question.pull_url, "", choices,
             deadline,
         )  # fmt: skip
+    if isinstance(question, ReviewTranslations) and isinstance(question.review, TranslationReview):
+        return _review_prompt(question, question.review, deadline)
     # a kind this version does not know: it can only be declined, never answered by guessing
     return Prompt(question.id, question.title, question.text, (), "", "", (Choice(STOP),), deadline)
+
+
+def _review_prompt(
+    question: ReviewTranslations, review: TranslationReview, deadline: str
+) -> Prompt:
+    text = question.text
+    if question.again:
+        text = f"{REVIEWED_AGAIN} {text}".strip()
+    choices = (
+        Choice(REVIEW, primary=True, opens_review=True),
+        Choice(STOP, ReviewVerdict(approved=False)),
+    )
+    return Prompt(
+        question.id, question.title, text, (review_summary(review),), "", "", choices, deadline,
+        review, question.again,
+    )  # fmt: skip

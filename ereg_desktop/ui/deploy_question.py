@@ -5,6 +5,7 @@ box when it takes a reason, one button per answer. It only renders a
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,8 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from ereg_desktop.presenters.deploy_questions import Choice, Prompt
-from ereg_desktop.services.deploy.decisions import AnswerValue
+from ereg_desktop.services.deploy.decisions import AnswerValue, ReviewVerdict
 from ereg_desktop.services.text_input import reason_problem
+
+if TYPE_CHECKING:
+    from ereg_desktop.ui.translations.review_dialog import TranslationReviewDialog
 
 
 class QuestionPanel(QFrame):
@@ -59,12 +63,16 @@ class QuestionPanel(QFrame):
             layout.addWidget(widget)
         layout.addLayout(self.buttons)
         self._choices: list[tuple[QPushButton, Choice]] = []
+        self.review_dialog: TranslationReviewDialog | None = (
+            None  # the translation review, while open
+        )
         self.hide()
 
     def show_prompt(self, prompt: Prompt | None) -> None:
         """Show ``prompt`` (None: no question open, the panel hides)."""
         if prompt == self.prompt:
             return
+        self._close_review()
         self.prompt = prompt
         for button, _choice in self._choices:
             self.buttons.removeWidget(button)
@@ -119,7 +127,49 @@ class QuestionPanel(QFrame):
     def _chosen(self, choice: Choice) -> None:
         if self.prompt is None:
             return
+        if choice.opens_review:
+            self.open_review()
+            return
         value: AnswerValue = self.reason.text().strip() if choice.takes_text else choice.value
         for button, _choice in self._choices:
             button.setEnabled(False)  # one answer; the panel goes when the run settles it
         self.answered.emit(self.prompt.question_id, value)
+
+    # --- the translation review -------------------------------------------------------------
+
+    def open_review(self) -> TranslationReviewDialog | None:
+        """Open the review window of the prompt's review; its verdict answers the question."""
+        prompt = self.prompt
+        if prompt is None or prompt.review is None:
+            return None
+        if self.review_dialog is not None:
+            self.review_dialog.raise_()
+            return self.review_dialog
+        from ereg_desktop.ui.translations.review_dialog import TranslationReviewDialog
+
+        dialog = TranslationReviewDialog(prompt.review, self.window(), again=prompt.again)
+        question_id = prompt.question_id
+        dialog.approved.connect(lambda verdict: self._reviewed(question_id, verdict))
+        dialog.rejected.connect(lambda: self._reviewed(question_id, ReviewVerdict(approved=False)))
+        self.review_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _reviewed(self, question_id: str, verdict: ReviewVerdict) -> None:
+        dialog, self.review_dialog = self.review_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if self.prompt is None or self.prompt.question_id != question_id:
+            return
+        for button, _choice in self._choices:
+            button.setEnabled(False)
+        self.answered.emit(question_id, verdict)
+
+    def _close_review(self) -> None:
+        """The question went (settled, withdrawn): its review window goes without answering."""
+        dialog, self.review_dialog = self.review_dialog, None
+        if dialog is not None:
+            dialog.approved.disconnect()
+            dialog.rejected.disconnect()
+            dialog.close()
+            dialog.deleteLater()

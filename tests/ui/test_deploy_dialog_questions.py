@@ -11,6 +11,7 @@ from typing import Any
 
 from deploy_fixtures import FakeNotifier, ScriptedRun, make_ref, result
 from PySide6.QtCore import Qt
+from review_fixtures import review_of, small_review
 
 from ereg_desktop.services.deploy.decisions import (
     AcknowledgeWarnings,
@@ -23,6 +24,8 @@ from ereg_desktop.services.deploy.decisions import (
     QuestionAsked,
     QuestionSettled,
     ReasonNeeded,
+    ReviewTranslations,
+    ReviewVerdict,
 )
 from ereg_desktop.services.deploy.events import Step, StepStarted
 from ereg_desktop.services.deploy.result import AppState, Outcome
@@ -117,7 +120,8 @@ def test_warnings_are_acknowledged_and_merge_is_chosen(qtbot) -> None:
     )
     d.handle_event(merge.next_event())
     assert "https://x/pull/7" in d.question.text.text()
-    d.question.button("Wait for GitHub").click()
+    assert d.question.button("Merge now").isEnabled()
+    d.question.button("Wait for a merge on GitHub").click()
     assert merge.answered().value == MergeChoice.WAIT
 
 
@@ -182,3 +186,64 @@ def test_cancel_while_a_question_is_open_releases_the_run(qtbot) -> None:
     qtbot.waitUntil(lambda: d.deploy_result is not None, timeout=5000)
     assert run.cancelled == ["cancel"] and run.answers[0].source == AnswerSource.WITHDRAWN
     assert "nothing changed" in d.summary.text() and not d.question.isVisible()
+
+
+def test_the_translation_review_is_asked_and_its_verdict_answers(qtbot, tmp_path) -> None:
+    channel = DecisionChannel()
+    question = ReviewTranslations(
+        "review", "Review the translations", "Pending on the server:", review=small_review()
+    )
+    asker = Asker(channel, question)
+    d = dialog(qtbot, channel)
+    d.handle_event(asker.next_event())
+    panel = d.question
+    assert "5 translation changes, 2 data files: 1 error, 0 warnings" in panel.items.text()
+    assert d.grab().save(str(screenshots(tmp_path) / "deploy-dialog-review.png"))
+    panel.button("Review…").click()
+    review = panel.review_dialog
+    assert review is not None and review.isVisible()
+    assert asker.thread.is_alive() and asker.answer is None  # the window is open: no answer yet
+    editor = review.review_widget.details.editor
+    qtbot.waitUntil(editor.isVisible)
+    editor.fields[0].setPlainText("Registro de empresas")
+    qtbot.waitUntil(review.approve_button.isEnabled)
+    review.approve_button.click()
+    answer = asker.answered()
+    assert answer.value == ReviewVerdict(
+        approved=True, edits={"Business registration": "Registro de empresas"}
+    )
+    assert panel.review_dialog is None
+    d.handle_event(asker.next_event())
+    assert not panel.isVisible()
+
+
+def test_closing_the_review_window_or_stop_answers_not_approved(qtbot) -> None:
+    channel = DecisionChannel()
+    review = review_of({"A": "a"}, {"A": "b"})
+    asker = Asker(channel, ReviewTranslations("r1", "Review", "", review=review, again=True))
+    d = dialog(qtbot, channel)
+    d.handle_event(asker.next_event())
+    assert "changed on the server after your review" in d.question.text.text()
+    d.question.button("Review…").click()
+    window = d.question.review_dialog
+    assert window is not None and window.again.isVisibleTo(window)
+    window.close()
+    assert asker.answered().value == ReviewVerdict(approved=False)
+    d.handle_event(asker.next_event())
+    second = Asker(channel, ReviewTranslations("r2", "Review", "", review=review))
+    d.handle_event(second.next_event())
+    d.question.button("Stop the update").click()
+    assert second.answered().value == ReviewVerdict(approved=False)
+
+
+def test_a_withdrawn_review_question_closes_its_window(qtbot) -> None:
+    channel = DecisionChannel()
+    asker = Asker(channel, ReviewTranslations("r", "Review", "", review=small_review()))
+    d = dialog(qtbot, channel)
+    d.handle_event(asker.next_event())
+    window = d.question.open_review()
+    assert window is not None and window.isVisible()
+    channel.withdraw()
+    assert asker.answered().source == AnswerSource.WITHDRAWN
+    d.handle_event(asker.next_event())
+    assert not window.isVisible() and d.question.review_dialog is None
