@@ -23,7 +23,7 @@ from ereg_desktop.presenters.translation_segments import (
 from ereg_desktop.services.deploy.decisions import ReviewVerdict
 from ereg_desktop.services.i18n.changes import Change, ChangeStatus, Value
 from ereg_desktop.services.i18n.checks import check_value
-from ereg_desktop.services.i18n.findings import Finding, Severity
+from ereg_desktop.services.i18n.findings import CheckId, Finding, Severity
 from ereg_desktop.services.i18n.messages_file import display_key, pair_lines
 from ereg_desktop.services.i18n.review import KeyUsage, TranslationReview
 from ereg_desktop.services.i18n.scan_map import ScanMap
@@ -269,6 +269,10 @@ class TranslationReviewState:
 
     def all_findings(self) -> list[Finding]:
         found = list(self.file_findings)
+        if self.edits:
+            # the update checks the fixed file again before anything stops: the model-load check
+            # runs on it anew, and the rewrite is in the panel's layout
+            found = [f for f in found if f.check not in _RECHECKED_BY_THE_UPDATE]
         for row in range(len(self.rows)):
             found += self.findings(row)
         return found
@@ -381,6 +385,9 @@ class TranslationReviewState:
         key = self.rows[row].change.key
         new, old = self.json_lines
         return _shown_line(new.get(key)), _shown_line(old.get(key))
+
+
+_RECHECKED_BY_THE_UPDATE = (CheckId.MODEL_LOAD, CheckId.LAYOUT)
 
 
 def _texts(value: Value | None) -> list[str]:

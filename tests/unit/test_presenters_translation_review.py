@@ -322,3 +322,20 @@ def test_a_review_starts_at_its_worst_problem_and_warms_the_first_screen(state) 
 def test_text_from_the_files_shown_outside_a_cell_has_glyphs() -> None:
     assert with_glyphs("a\u202eb\x1bc\u2028d ") == "a[U+202E]b[U+001B]c↵d·"
     assert with_glyphs("plain text") == "plain text"
+
+
+def test_a_model_load_error_does_not_hold_a_fix_the_update_checks_again() -> None:
+    import dataclasses
+
+    old = {"Business registration": "Registro de empresas"}
+    new = {"Business registration": "Registro\nde empresas"}
+    review = review_of(old, new)
+    model = Finding(None, CheckId.MODEL_LOAD, Severity.ERROR, "doesn't match pattern")
+    state = TranslationReviewState(dataclasses.replace(review, findings=(*review.findings, model)))
+    assert state.errors_left == 2  # the line break, and the model that did not load
+    business = row(state, "Business registration")
+    state.edit(business, "Registro de empresas, nuevo")
+    state.rechecked("Business registration", "Registro de empresas, nuevo",
+                    state.recheck("Business registration", "Registro de empresas, nuevo")())  # fmt: skip
+    # the update runs the model-load check again on the fixed file before anything stops
+    assert state.errors_left == 0 and state.can_approve(acknowledged=True)
