@@ -191,11 +191,16 @@ def test_failing_setup_leaves_app_down_and_start_again(
 
 
 @pytest.mark.parametrize(
-    ("rel", "block"),
-    [("notes-on-server.txt", Block.LOCAL_CHANGES), ("i18n-messages.json", Block.REVIEW_NEEDED)],
+    ("rel", "block", "said"),
+    [
+        ("notes-on-server.txt", Block.LOCAL_CHANGES, "notes-on-server.txt"),
+        # translations go to the review, which needs the system's GitHub repository to submit
+        # them (tests/integration/test_translations_flow.py runs the whole of it)
+        ("i18n-messages.json", Block.GITHUB, "no GitHub repository"),
+    ],
 )
 def test_local_changes_block_before_downtime(
-    sandbox: Any, pool: ConnectionPool, tmp_path: Path, rel: str, block: Block
+    sandbox: Any, pool: ConnectionPool, tmp_path: Path, rel: str, block: Block, said: str
 ) -> None:
     app = "els"
     path = Path(sandbox.app_dir(app)) / rel
@@ -211,7 +216,7 @@ def test_local_changes_block_before_downtime(
         else:
             sandbox.write_app_file(app, rel, original)
     assert result.outcome == Outcome.BLOCKED and result.block == block
-    assert rel in result.message
+    assert said in result.message and "Nothing was stopped" in result.message
     assert result.downtime_s is None and result.app_state == AppState.UP
     assert sandbox.pm2_process(app)["pid"] == pid  # never stopped
     assert not lock_dir(sandbox, app).exists()

@@ -153,8 +153,9 @@ def test_a_live_run_renews_the_lock_it_holds(
 def test_reattach_to_an_update_translations_job(
     sandbox: Any, pool: ConnectionPool, tmp_path: Path
 ) -> None:
-    """A job of issue 9's kind, planted as that flow starts it (lock bound to the job): this
-    version follows it, records it, frees the lock and says what is left undone."""
+    """A job of the translation flow's kind, planted as that flow starts it (lock bound to the
+    job): the re-attach follows it and goes on with the pull request; without GitHub access it
+    says so, records it and frees the lock (the full flow: test_translations_flow.py)."""
     app = "proto"
     ref = make_ref(sandbox, app)
     sh = shell(pool, ref)
@@ -171,12 +172,12 @@ def test_reattach_to_an_update_translations_job(
     events = Recorder()
     run = DeployRun.reattach(ref, sh, job, guard=WriteGuard(), settings=FAST,
                              history=History(tmp_path / "h.sqlite3"))  # fmt: skip
-    assert [p.step for p in run.phases] == [Step.DEPLOY]
+    assert [p.step for p in run.phases] == [Step.SUBMIT, Step.PULL_REQUEST, Step.DEPLOY,
+                                            Step.VERIFY]  # fmt: skip
     result = run.run(events)
     assert any(isinstance(e, JobStarted) and e.reattached for e in events.snapshot())
     assert any("update-translations: nothing to commit" in ln for ln in events.lines())
-    assert result.outcome == Outcome.FAILED and "exit 0" in result.message
-    assert "the pull request, pm2-deploy" in result.message
+    assert result.outcome == Outcome.FAILED and "No GitHub access" in result.message
     assert result.app_state == AppState.UP and result.record.operator == "Alice"
     assert not lock_dir(sandbox, app).exists()
     assert DeployRun.find_jobs(sh, app) == []  # recorded: nobody's unfinished business

@@ -156,7 +156,8 @@ def inspect_phase(run: RunState) -> str | RunEnd:
         return RunEnd(
             Outcome.BLOCKED,
             "Unexpected local changes on the server block the update (git pull would fail): "
-            + ", ".join(ch.other),
+            + ", ".join(ch.other)
+            + ". Nothing was stopped.",
             Block.LOCAL_CHANGES,
         )
     if ch.needs_review:
