@@ -187,10 +187,15 @@ class AppContext:
 
     @property
     def deploy_settings(self) -> DeploySettings:
+        """The update's settings, with what settings.toml says about them (read once: the
+        window builds it on a worker at start, beside the live status's settings)."""
+
         def build() -> DeploySettings:
             from ereg_desktop.services.deploy.result import DeploySettings
+            from ereg_desktop.store.settings import load_settings
 
-            return DeploySettings()
+            saved = load_settings(self.paths.settings_file)
+            return DeploySettings(model_check_development=saved.model_check_development)
 
         return self._deploy_settings.get(build)
 

@@ -28,6 +28,9 @@ class Settings:
     refresh_interval_s: int = DEFAULT_REFRESH_S
     # GitHub Enterprise: https://HOST/api/v3 (the translations pull requests go there)
     github_api_url: str = DEFAULT_GITHUB_API_URL
+    # the model-load check of pending translations on the server, for development deployments
+    # too (production always has it): [translations] model_check_development = true
+    model_check_development: bool = False
 
     def with_refresh_interval(self, seconds: int) -> Settings:
         return replace(self, refresh_interval_s=clamp_refresh(seconds))
@@ -86,11 +89,14 @@ def load_settings(path: Path) -> Settings:
     if not text.strip():
         log.info("settings file %s is empty: using the defaults", path)
         return Settings()
-    github_api_url = _github_api_url(path, data)
+    base = Settings(
+        github_api_url=_github_api_url(path, data),
+        model_check_development=_model_check_development(path, data),
+    )
     status = data.get("status")
     interval = status.get("refresh_interval_s") if isinstance(status, dict) else None
     if interval is None:
-        return Settings(github_api_url=github_api_url)
+        return base
     if not isinstance(interval, int) or isinstance(interval, bool):
         log.info(
             "settings file %s: status.refresh_interval_s is %r, not a number of seconds: "
@@ -98,8 +104,20 @@ def load_settings(path: Path) -> Settings:
             path,
             interval,
         )
-        return Settings(github_api_url=github_api_url)
-    return Settings(refresh_interval_s=clamp_refresh(interval), github_api_url=github_api_url)
+        return base
+    return replace(base, refresh_interval_s=clamp_refresh(interval))
+
+
+def _model_check_development(path: Path, data: dict[str, object]) -> bool:
+    section = data.get("translations")
+    value = section.get("model_check_development") if isinstance(section, dict) else None
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        log.info("settings file %s: translations.model_check_development is %r, not true or "
+                 "false: using false", path, value)  # fmt: skip
+        return False
+    return value
 
 
 def save_settings(path: Path, settings: Settings) -> None:
@@ -111,4 +129,6 @@ def save_settings(path: Path, settings: Settings) -> None:
     }
     if settings.github_api_url != DEFAULT_GITHUB_API_URL:
         document["github"] = {"api_url": settings.github_api_url}
+    if settings.model_check_development:
+        document["translations"] = {"model_check_development": True}
     atomic_write(path, tomli_w.dumps(document).encode("utf-8"), mode=0o644)

@@ -136,10 +136,11 @@ class LiveStatus(QObject):
         self._starting = True
         for server in self.ctx.inventory.servers:
             self._set_state(server.id, CONNECTING_TEXT)
-        factory, settings_file = self._factory, self.ctx.paths.settings_file
+        factory, settings_file, ctx = self._factory, self.ctx.paths.settings_file, self.ctx
 
         def build(_progress: object) -> Built:
             poller = factory()
+            ctx.deploy_settings  # noqa: B018 - read here, on the worker, not at the first update
             return poller, _pool_of(poller), load_settings(settings_file)
 
         run_task(build, receiver=self, on_result=self._monitor_built,

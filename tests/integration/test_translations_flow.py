@@ -5,6 +5,7 @@ go wrong, with the app up or down said plainly."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,11 +77,21 @@ def test_reviewed_translations_are_submitted_merged_and_deployed(
     wanted = change_messages(sandbox, app, {"Submit": "Enviar ahora", "Nuevo": "Nuevo texto"})
     sandbox.write_app_file(app, "data/global.json", '{"system": "gt-dev", "currency": "GTQ"}\n')
     events = Recorder()
-    operator = approving()
+    purposes: list[str] = []
+
+    def approve_seeing_the_lock(question: Any) -> ReviewVerdict:
+        # while the operator reviews, others see the lock held for a review, the app running
+        owner = json.loads((lock_dir(sandbox, app) / "owner.json").read_text())
+        purposes.append(owner["purpose"])
+        assert sandbox.pm2_status(app) == "online"
+        return APPROVE
+
+    operator = approving(review=approve_seeing_the_lock)
     run = new_run(pool, ref, tmp_path, github, operator)
     result = run.run(events)
     assert result.outcome == Outcome.DEPLOYED, result.message
     assert result.ok and result.app_state == AppState.UP
+    assert purposes == ["review"]
     assert operator.kinds() == ["review", "merge-or-wait"]
     review = operator.asked[0].review
     changed = {c.key: c for c in review.changes}
