@@ -169,6 +169,20 @@ def test_cancel_button_follows_the_point_of_no_return() -> None:
     assert p.cancel_button().visible is False
 
 
+def test_waiting_for_a_merge_on_github_offers_stop_waiting_with_the_app_down() -> None:
+    from ereg_desktop.presenters.deploy_progress import STOP_WAITING, STOP_WAITING_TIP
+
+    p = DeployProgress(ref())
+    p.begin()
+    p.apply(CancelAvailability(STOP_WAITING))
+    button = p.cancel_button()
+    assert button.text == "Stop waiting" and button.tip == STOP_WAITING_TIP and button.enabled
+    ask = p.close_question()
+    assert ask is not None and ask.then == STOP_WAITING and "stays down" in ask.text
+    p.cancel_pressed = DETACH  # what DeployRun.cancel() answers past the point of no return
+    assert p.cancel_button().text == "Stopping the wait\u2026"
+
+
 def test_close_policy_before_and_after_the_point_of_no_return() -> None:
     p = DeployProgress(ref())
     assert p.close_question() is None  # not started
