@@ -200,6 +200,8 @@ class DeployRun:
             if isinstance(outcome, RunEnd):
                 return outcome
             message = outcome
+        if st.pull_url:
+            message = f"{message}; translations merged ({st.pull_url})"
         return RunEnd(Outcome.DEPLOYED, message)
 
     def _checkpoint(self, phase: Phase) -> RunEnd | None:
