@@ -1,6 +1,7 @@
-"""The heartbeat of a held lock: while a run holds an app's lock and no server job holds it yet
-(preflight, inspect, a question to the operator, issue 9's review), a daemon thread renews it, so
-a live run keeps its lock however long it waits and a dead desktop's lock still goes stale."""
+"""The heartbeat of a held lock: while a run holds an app's lock and no server job holds it
+(preflight, inspect, a question to the operator, the translation review, the wait for a merge),
+a daemon thread renews it, so a live run keeps its lock however long it waits and a dead
+desktop's lock still goes stale."""
 
 from __future__ import annotations
 
