@@ -393,3 +393,20 @@ def test_development_skips_the_model_load_check_by_default(
     assert result.block == Block.CHECKS_FAILED  # the offline StringLine rule still stops it
     checks = {f.check for f in operator.asked[0].review.findings}
     assert CheckId.STRINGLINE in checks and CheckId.MODEL_LOAD not in checks
+
+
+def test_github_not_answering_before_the_stop_leaves_the_app_running(
+    sandbox: Any, pool: ConnectionPool, tmp_path: Path, github: Any, app: str
+) -> None:
+    ref = repo_ref(sandbox, app)
+    change_messages(sandbox, app, {"Submit": "Enviar sin respuesta"})
+    pid = jlist_pid(sandbox, app)
+    github.down = True
+    try:
+        result = new_run(pool, ref, tmp_path, github, approving()).run()
+    finally:
+        github.down = False
+    assert result.outcome == Outcome.BLOCKED and result.block == Block.GITHUB
+    assert github.url in result.message and "Nothing was stopped" in result.message
+    assert jlist_pid(sandbox, app) == pid and result.app_state == AppState.UP
+    assert not lock_dir(sandbox, app).exists()
