@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from cli_helpers import Cli, make_cli
 from sandbox.apps import i18n_messages, panel_json
-from test_translations_server import APP, restore
+from test_translations_server import APP, from_the_base, restore
 
 
 @pytest.fixture
 def cli(sandbox: Any, tmp_path: Path) -> Iterator[Cli]:
-    restore(sandbox)
+    from_the_base(sandbox)
     yield make_cli(sandbox, tmp_path, [APP])
     restore(sandbox)
 

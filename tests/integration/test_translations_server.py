@@ -37,10 +37,28 @@ def restore(box: Any) -> None:
                     login=False, cwd=box.app_dir(APP), check=True)  # fmt: skip
 
 
+def from_the_base(box: Any) -> None:
+    """~/proto clean, at origin/master, whose translations are the sandbox's first ones: other
+    tests (the GitHub pull requests) merge theirs into proto's master, and these tests compare
+    with the first ones. When they differ, a commit puts them back on master (pushed, so
+    pm2-deploy still fast-forwards)."""
+    restore(box)
+    box.git(APP, "fetch", "-q", "origin")
+    box.git(APP, "reset", "-q", "--hard", "origin/master")
+    base = panel_json(i18n_messages(APP))
+    if box.git(APP, "show", "HEAD:i18n-messages.json") != base.rstrip("\n"):
+        box.write_app_file(APP, "i18n-messages.json", base)
+        box.git(APP, "commit", "-q", "-m", "tests: the first translations again", "--",
+                "i18n-messages.json")  # fmt: skip
+        box.git(APP, "push", "-q", "origin", "HEAD:master")
+        box.run_as_user(["pm2", "restart", APP], check=True)  # it runs what HEAD is, as before
+        box.wait_all_online()
+
+
 @pytest.fixture
 def app(sandbox: Any) -> Iterator[Path]:
-    """~/proto, clean before and after."""
-    restore(sandbox)
+    """~/proto, clean before and after, at the sandbox's first translations."""
+    from_the_base(sandbox)
     yield Path(sandbox.app_dir(APP))
     restore(sandbox)
 

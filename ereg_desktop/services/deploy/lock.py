@@ -10,6 +10,7 @@ re-exported here, where callers import them from.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from ereg_desktop.errors import ConnectionProblem, EregError, OperationFailed
@@ -91,7 +92,7 @@ class ServerLock:
         except ConnectionProblem:
             # the answer was lost, maybe after the server took the lock for us: the lock
             # itself says (over a new connection); taking it is safe to try once more
-            verdict, holder = self._run(read_command(self.app))
+            verdict, holder = self._read_after_a_cut()
             if verdict == "held" and holder is not None and holder.token == owner.token:
                 verdict = "acquired"
             elif verdict == "free":
@@ -105,6 +106,20 @@ class ServerLock:
         if verdict != "acquired":
             raise LockHeld(self.app, holder)
         self.owner = owner
+
+    def _read_after_a_cut(
+        self, tries: int = 6, pause_s: float = 0.5
+    ) -> tuple[str, LockOwner | None]:
+        """Who holds the lock, over a new connection; a server that drops the first attempts
+        (its sshd still busy with the cut one) is tried again for a few seconds (a read)."""
+        for attempt in range(tries):
+            try:
+                return self._run(read_command(self.app))
+            except ConnectionProblem:
+                if attempt == tries - 1:
+                    raise
+                time.sleep(pause_s * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def adopt(self, owner: LockOwner) -> None:
         """Continue with a lock a previous run took (re-attach to its job)."""
