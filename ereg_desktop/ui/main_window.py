@@ -23,7 +23,16 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.inventory_file import LoadedInventory
-from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
+from ereg_desktop.ui.memory_sparkline import SparklineDelegate
+from ereg_desktop.ui.systems_model import (
+    COLUMNS,
+    MEMORY,
+    SPARK_ROLE,
+    URL,
+    ProcessRow,
+    SystemsFilter,
+    SystemsModel,
+)
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.deploy_actions import DeploymentActions
@@ -39,7 +48,7 @@ NO_OPERATOR_HINT = (
 )
 
 # Widths (pixels) the columns never shrink below, so that live figures do not make them jump.
-_MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 76, "CPU": 56}
+_MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 150, "CPU": 56}
 _MAX_URL_WIDTH = 260
 
 
@@ -99,6 +108,7 @@ class MainWindow(QMainWindow):
         tree.setExpandsOnDoubleClick(False)
         tree.setAllColumnsShowFocus(True)
         tree.header().setStretchLastSection(False)
+        tree.setItemDelegateForColumn(MEMORY, SparklineDelegate(SPARK_ROLE, tree))
         tree.doubleClicked.connect(self._row_double_clicked)
         tree.selectionModel().selectionChanged.connect(self._selection_changed)
         # New groups (an app appearing under Other processes, a filter) open expanded.

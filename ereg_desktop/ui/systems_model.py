@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from ereg_desktop.presenters.recent_memory import RecentMemory
 from ereg_desktop.presenters.restart_rate import Health, RestartRate
 from ereg_desktop.services.durations import age_text, uptime_text
 from ereg_desktop.services.status import CONNECTED, MISSING, AppStatus, ServerStatus
@@ -53,6 +54,7 @@ _STATUS_COLOURS = {
 
 Index = QModelIndex | QPersistentModelIndex
 QUIET = Health("", 0)
+SPARK_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the Memory cell's recent samples
 
 
 @dataclass
@@ -140,6 +142,7 @@ class SystemsModel(QAbstractItemModel):
         self._bold_font: QFont | None = None
         self._statuses: dict[str, ServerStatus] = {}
         self._restart_rate = RestartRate()
+        self._recent_memory = RecentMemory()
         self._warning_icon: QIcon | None = None
         self._inventory = inventory
         self._rows: list[list[ProcessRow]] = [[] for _ in CATEGORIES]
@@ -179,6 +182,7 @@ class SystemsModel(QAbstractItemModel):
         """Show a server's pm2 status: change only the cells that differ, keep selections."""
         self._statuses[status.server_id] = status
         self._restart_rate.feed(status)
+        self._recent_memory.feed(status)
         for category in (PRODUCTION, DEVELOPMENT):
             for number, row in enumerate(self._rows[category]):
                 if row.server_id == status.server_id:
@@ -222,9 +226,12 @@ class SystemsModel(QAbstractItemModel):
         now = status.taken_at if status.taken_at is not None else self._clock()
         row.health = self._restart_rate.health(row.server_id, status.apps.get(row.app), now)
         after = (row.status_cells(), row.stale)
-        if before == after:
-            return
         parent = self.index(category, 0)
+        if before == after:
+            if row.process is not None and row.process.pid is not None:  # the sparkline moved on
+                cell = self.index(number, MEMORY, parent)
+                self.dataChanged.emit(cell, cell, [SPARK_ROLE])
+            return
         for offset, column in enumerate(STATUS_COLUMNS):
             if before[1] != after[1] or before[0][offset] != after[0][offset]:
                 cell = self.index(number, column, parent)
@@ -308,6 +315,9 @@ class SystemsModel(QAbstractItemModel):
             return self._bold()
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(row, column)
+        if role == SPARK_ROLE and column == MEMORY and not row.stale and row.process is not None:
+            points = self._recent_memory.points(row.server_id, row.app)
+            return points if len(points) > 1 else None
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
             return self._warning() if row.health.alarming and not row.stale else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:

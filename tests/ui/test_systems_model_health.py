@@ -59,13 +59,30 @@ def test_the_window_shows_a_crash_loop_at_a_glance(window, tmp_path) -> None:
     def status(at: float, crashy_restarts: int) -> ServerStatus:
         rows = {a: online(a, pid=100 + i, restarts=1) for i, a in enumerate(apps)}
         rows["els"] = online("els", pid=777, restarts=crashy_restarts, uptime=4)
+        step = int((at - NOW + 120) / 10)
+        rows["gt"] = online("gt", pid=100, restarts=1, memory=(150 + 9 * step) * 2**20)  # a leak
         return ServerStatus(server, CONNECTED, taken_at=at, apps=rows)
 
-    window.model.apply_status(status(NOW - 20, 30))
-    window.model.apply_status(status(NOW - 10, 38))
+    for i in range(12):  # two minutes of samples: the sparklines have a shape
+        window.model.apply_status(status(NOW - 120 + 10 * i, 30 + (8 if i == 11 else 0)))
     window.resize(1180, 520)
     els = next(r for r in window.model.rows(PRODUCTION) if r.app == "els")
     assert els.health.state == "crash loop"
     folder = Path(os.environ.get("EREG_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(folder / "main-window-crash-loop.png"))
+
+
+def test_the_memory_cell_carries_its_recent_samples_for_the_sparkline(ctx, qapp) -> None:
+    from ereg_desktop.ui.systems_model import MEMORY, SPARK_ROLE
+
+    model = model_for(ctx)
+    row = None
+    for i, mb in enumerate((150, 160, 175)):
+        model.apply_status(connected(online("gt", memory=mb * 2**20), taken_at=NOW + i))
+        row = gt_row(model)
+    assert cell(model, PRODUCTION, row, MEMORY, SPARK_ROLE) == tuple(
+        float(mb * 2**20) for mb in (150, 160, 175)
+    )
+    model.apply_status(connected(online("gt", memory=175 * 2**20), taken_at=NOW + 2))  # again
+    assert len(cell(model, PRODUCTION, row, MEMORY, SPARK_ROLE)) == 3
