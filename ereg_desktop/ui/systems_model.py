@@ -143,6 +143,7 @@ class SystemsModel(QAbstractItemModel):
         self._statuses: dict[str, ServerStatus] = {}
         self._restart_rate = RestartRate()
         self._recent_memory = RecentMemory()
+        self._fresh_sample = False  # the status being applied is a new sample of its server
         self._warning_icon: QIcon | None = None
         self._inventory = inventory
         self._rows: list[list[ProcessRow]] = [[] for _ in CATEGORIES]
@@ -182,7 +183,7 @@ class SystemsModel(QAbstractItemModel):
         """Show a server's pm2 status: change only the cells that differ, keep selections."""
         self._statuses[status.server_id] = status
         self._restart_rate.feed(status)
-        self._recent_memory.feed(status)
+        self._fresh_sample = self._recent_memory.feed(status)
         for category in (PRODUCTION, DEVELOPMENT):
             for number, row in enumerate(self._rows[category]):
                 if row.server_id == status.server_id:
@@ -228,7 +229,8 @@ class SystemsModel(QAbstractItemModel):
         after = (row.status_cells(), row.stale)
         parent = self.index(category, 0)
         if before == after:
-            if row.process is not None and row.process.pid is not None:  # the sparkline moved on
+            if self._fresh_sample and row.process is not None and row.process.pid is not None:
+                # the figures are the same, the sparkline moved on
                 cell = self.index(number, MEMORY, parent)
                 self.dataChanged.emit(cell, cell, [SPARK_ROLE])
             return
