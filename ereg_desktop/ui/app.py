@@ -88,6 +88,7 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
 
         live.append(LiveStatus(window, ctx))
         live[0].start()
+        window.add_details_pane()
 
     after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):

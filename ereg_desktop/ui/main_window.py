@@ -36,6 +36,7 @@ from ereg_desktop.ui.systems_model import (
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.deploy_actions import DeploymentActions
+    from ereg_desktop.ui.details_pane import DetailsPane
     from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog
     from ereg_desktop.ui.inventory_dialog import InventoryDialog
     from ereg_desktop.ui.problem_bar import ProblemBar
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._inventory_dialog: InventoryDialog | None = None
         self._github_dialog: GitHubTokenDialog | None = None
         self._deployment: DeploymentActions | None = None
+        self.details: DetailsPane | None = None  # add_details_pane(), after the first paint
         self.setWindowTitle("eRegistrations systems \u2014 ereg-desktop")
         self.resize(1180, 560)
 
@@ -387,8 +389,40 @@ class MainWindow(QMainWindow):
         self.filter_model.setFilterFixedString(text.strip())
         self.tree.expandAll()
 
+    def add_details_pane(self) -> DetailsPane:
+        """The selected app's chart, docked below the tree (built after the first paint: the
+        chart's code is not on the start-up path). View > Details pane shows or hides it."""
+        if self.details is not None:
+            return self.details
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from ereg_desktop.ui.details_pane import DetailsPane
+
+        ctx = self.ctx
+        self.details = DetailsPane(lambda: getattr(ctx, "metrics", None))
+        dock = QDockWidget("Details", self)
+        dock.setObjectName("detailsDock")
+        dock.setWidget(self.details)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)  # fmt: skip
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setText("&Details pane")
+        toggle.setShortcut("Ctrl+D")
+        self.view_menu.addAction(toggle)
+        self._selection_changed()
+        return self.details
+
     def _selection_changed(self, *_: object) -> None:
         row = self.selected_row()
+        if self.details is not None:
+            if row is None:
+                self.details.clear()
+            else:
+                same_server = [r.app for c in range(3) for r in self.model.rows(c)
+                               if r.server_id == row.server_id]  # fmt: skip
+                self.details.show_app(row.server_id, row.app, same_server)
         self.open_url_action.setEnabled(bool(row is not None and row.url))
         self.monitoring_action.setEnabled(self.monitoring_server() is not None)
         if self._deployment is not None:
