@@ -476,16 +476,16 @@ def _query(
         upper = "at <= ?" if res == RAW else "at < ?"
         if res == RAW:
             sql = (
-                "SELECT server, app, at, status, memory, memory, cpu, restarts, uptime"
+                "SELECT server, app, at, status, memory, memory, cpu, restarts, uptime, 0"
                 f" FROM samples WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
             )
         else:
             sql = (
                 "SELECT server, app, at, status, CAST(round(memory_avg) AS INTEGER), memory_max,"
-                f" cpu_avg, restarts, uptime_min FROM {_TABLES[res]}"
+                f" cpu_avg, restarts, uptime_min, {res} FROM {_TABLES[res]}"
                 f" WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
             )
-        out.extend(Sample(*row, resolution_s=res) for row in conn.execute(sql, args))
+        out.extend(Sample(*row) for row in conn.execute(sql, args))
         lo = max(lo, hi)
     if server_id is None:
         out.sort(key=lambda s: (s.at, s.server))
