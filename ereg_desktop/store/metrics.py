@@ -35,6 +35,7 @@ KEEP_RAW_S = DAY
 KEEP_MINUTE_S = 7 * DAY
 KEEP_TEN_MINUTES_S = 90 * DAY
 DOWNSAMPLE_EVERY_S = 60.0
+CHOICE_SLACK_S = 300.0
 BUSY_TIMEOUT_S = 2.0
 SETTLE_S = 30.0  # a minute is compacted this long after it ends (a slow poll's sample is late)
 CONNECTED = "connected"  # services.status.CONNECTED (the store may not import services)
@@ -136,8 +137,10 @@ class Event:
 
 
 def resolution_for(since: float, now: float) -> int:
-    """The finest resolution still kept for a span starting at ``since``."""
-    age = now - since
+    """The finest resolution still kept for a span starting at ``since`` (a span a few minutes
+    longer than a resolution is kept, as ``--since 1d``, still has it: its first minutes may be
+    gone)."""
+    age = now - since - CHOICE_SLACK_S
     if age <= KEEP_RAW_S:
         return RAW
     if age <= KEEP_MINUTE_S:
@@ -315,6 +318,7 @@ class MetricsStore:
 
             def insert(conn: sqlite3.Connection) -> int:
                 conn.executemany("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                _reopen_compacted(conn, min(r[2] for r in batch), self.clock())
                 return len(batch)
 
             stored = self._run(insert, write=True)
@@ -425,6 +429,18 @@ FROM (
 )
 GROUP BY server, app, bucket
 """
+
+
+def _reopen_compacted(conn: sqlite3.Connection, earliest: float, now: float) -> None:
+    """A sample later than its minute's compaction (a slow poll) has that minute (and its ten
+    minutes) compacted again, while the minute's raw samples are all still kept."""
+    if earliest < now - KEEP_RAW_S + 3600:
+        return
+    for res in (MINUTE, TEN_MINUTES):
+        start = float(int(earliest // res) * res)
+        conn.execute(
+            "UPDATE rolled SET until = ? WHERE resolution = ? AND until > ?", (start, res, start)
+        )
 
 
 def _rolled(conn: sqlite3.Connection, resolution: int) -> float:
