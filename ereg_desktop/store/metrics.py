@@ -21,9 +21,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 RAW = 0
 MINUTE = 60
@@ -110,8 +109,7 @@ class StatusLike(Protocol):
     def apps(self) -> Mapping[str, AppSampleLike]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
     """One point: raw (``resolution_s`` 0) or a bucket starting at ``at`` (averages; the max
     memory, the last restarts and status, the lowest uptime)."""
 
@@ -127,8 +125,7 @@ class Sample:
     resolution_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     server: str
     app: str
     at: float
