@@ -290,3 +290,27 @@ def test_a_late_sample_has_its_minute_compacted_again(store: MetricsStore, clock
     store.downsample()
     [after] = store.samples("u", "a", T0, T0 + 60, resolution=MINUTE)
     assert after.memory_max_bytes == 1000
+
+
+def test_the_contexts_monitor_records_every_poll_in_the_data_dir(tmp_path: Path) -> None:
+    from ereg_desktop.context import AppContext
+    from ereg_desktop.remote.command import Result
+    from ereg_desktop.store.inventory import Server
+    from ereg_desktop.store.paths import AppPaths
+
+    class CannedPool:
+        def run_raw(self, server: Server, command: str, timeout: float | None = None) -> Result:
+            return Result(0, (DATA / "jlist-errored.json").read_text(), "", 0.01)
+
+    paths = AppPaths.resolve(config_dir=tmp_path / "config")
+    base = AppContext.for_gui(paths)
+    ctx = AppContext(paths, base.inventory_file, base.loaded, pool=CannedPool())  # type: ignore[arg-type]
+    polled = ctx.monitor.poll(Server(id="u", host="h.example"))
+    assert polled.state == CONNECTED and polled.apps
+    assert paths.metrics_db == paths.data_dir / "metrics.sqlite3"
+    assert table_count(paths.metrics_db, "samples") == len(polled.apps)
+    [els] = ctx.metrics.samples("u", "els", (polled.taken_at or 0) - 1)
+    assert els.memory_bytes == polled.apps["els"].memory_bytes
+    ctx.metrics.close()
+    written = b"".join(p.read_bytes() for p in paths.data_dir.iterdir())
+    assert b"FAKE" not in written and b"s3cret" not in written
