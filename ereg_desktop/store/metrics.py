@@ -18,11 +18,14 @@ the GUI thread (disk and a lock wait of up to ``BUSY_TIMEOUT_S``).
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 RAW = 0
 MINUTE = 60
@@ -123,6 +126,36 @@ class Sample(NamedTuple):
     restarts: int
     uptime_s: float | None
     resolution_s: int
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points of one app as columns, oldest first; an uptime not known is NaN."""
+
+    server: str
+    app: str
+    at: array[float]
+    memory_bytes: array[float]  # the average over the point's bucket
+    memory_max_bytes: array[float]
+    cpu_percent: array[float]
+    restarts: array[int]
+    uptime_s: array[float]
+    resolution_s: array[int]
+    status: list[str]  # each status text once in memory (interned)
+
+    @classmethod
+    def of_rows(cls, server: str, app: str, rows: list[tuple[Any, ...]]) -> Series:
+        cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
+        nan = float("nan")
+        return cls(
+            server, app, array("d", cols[2]), array("d", cols[4]), array("d", cols[5]),
+            array("d", cols[6]), array("q", cols[7]),
+            array("d", (nan if u is None else u for u in cols[8])), array("l", cols[9]),
+            list(map(sys.intern, cols[3])),
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.at)
 
 
 class Event(NamedTuple):
@@ -366,7 +399,26 @@ class MetricsStore:
             raise ValueError(f"resolution {level}: one of {RESOLUTIONS}")
         with self._lock:
             result = self._run(lambda c: _query(c, server_id, app, since, end, level), write=False)
-        return result if isinstance(result, list) else []
+        return list(map(Sample._make, result)) if isinstance(result, list) else []
+
+    def series(
+        self,
+        server_id: str,
+        app: str,
+        since: float,
+        until: float | None = None,
+        *,
+        resolution: int | None = None,
+    ) -> Series:
+        """The same points as :meth:`samples`, as columns (what a chart holds: about 60 bytes a
+        point instead of some 400 as :class:`Sample` rows)."""
+        end = self.clock() if until is None else until
+        level = resolution_for(since, self.clock()) if resolution is None else resolution
+        if level not in _TABLES:
+            raise ValueError(f"resolution {level}: one of {RESOLUTIONS}")
+        with self._lock:
+            result = self._run(lambda c: _query(c, server_id, app, since, end, level), write=False)
+        return Series.of_rows(server_id, app, result if isinstance(result, list) else [])
 
     def events(
         self, server_id: str | None, app: str | None, since: float, until: float | None = None
@@ -476,9 +528,10 @@ def _query(
     since: float,
     until: float,
     level: int,
-) -> list[Sample]:
-    """Rows of the table of ``level`` up to its compaction mark, then of the finer ones."""
-    out: list[Sample] = []
+) -> list[tuple[Any, ...]]:
+    """Rows (as :class:`Sample`) of the table of ``level`` up to its compaction mark, then of
+    the finer ones."""
+    out: list[tuple[Any, ...]] = []
     lo = since
     where_server = "" if server_id is None else " AND server = ?"
     for res in (r for r in (TEN_MINUTES, MINUTE, RAW) if r <= level):
@@ -498,8 +551,8 @@ def _query(
                 f" cpu_avg, restarts, uptime_min, {res} FROM {_TABLES[res]}"
                 f" WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
             )
-        out.extend(Sample(*row) for row in conn.execute(sql, args))
+        out.extend(conn.execute(sql, args).fetchall())
         lo = max(lo, hi)
     if server_id is None:
-        out.sort(key=lambda s: (s.at, s.server))
+        out.sort(key=lambda r: (r[2], r[0]))
     return out

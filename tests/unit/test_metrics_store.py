@@ -314,3 +314,18 @@ def test_the_contexts_monitor_records_every_poll_in_the_data_dir(tmp_path: Path)
     ctx.metrics.close()
     written = b"".join(p.read_bytes() for p in paths.data_dir.iterdir())
     assert b"FAKE" not in written and b"s3cret" not in written
+
+
+def test_series_are_the_samples_as_columns(store: MetricsStore, clock: Clock) -> None:
+    fill(store, clock, T0, T0 + 600)
+    store.record("u", status(T0 + 600, {"a": app("a", memory=9, uptime=None, state="errored")}))
+    clock.now = T0 + 600
+    rows = store.samples("u", "a", T0, resolution=MINUTE)
+    cols = store.series("u", "a", T0, resolution=MINUTE)
+    assert len(cols) == len(rows) > 10 and {r.resolution_s for r in rows} == {MINUTE, RAW}
+    assert list(cols.at) == [r.at for r in rows]
+    assert list(cols.memory_max_bytes) == [r.memory_max_bytes for r in rows]
+    assert list(cols.restarts) == [r.restarts for r in rows]
+    assert cols.status[-1] == "errored" and cols.uptime_s[-1] != cols.uptime_s[-1]  # NaN
+    assert list(cols.resolution_s) == [r.resolution_s for r in rows]
+    assert len(store.series("u", "nothing", T0)) == 0
