@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ereg_desktop.services.status import CONNECTED, AppStatus, ServerStatus  # noqa: E402
-from ereg_desktop.store.metrics import MetricsStore, Sample  # noqa: E402
+from ereg_desktop.store.metrics import TEN_MINUTES, MetricsStore, Sample  # noqa: E402
 
 STEP_S = 10.0
 TARGET_RSS_MB = 250.0
@@ -90,6 +90,11 @@ def main() -> int:
             series = [store.series("u", n, since) for n in names]
             cols_ms.append((time.perf_counter() - t) * 1000)
         rss_series = rss_mb()
+        tens_ms = []
+        for _ in range(5):
+            t = time.perf_counter()
+            tens = [store.series("u", n, since, resolution=TEN_MINUTES) for n in names]
+            tens_ms.append((time.perf_counter() - t) * 1000)
         # beside them: the full 10-second week as columns (a chart of every raw point)
         columns = []
         for i in range(args.apps):
@@ -121,6 +126,8 @@ def main() -> int:
             "query_all_apps_as_columns_ms": round(statistics.median(cols_ms), 1),
             "query_all_apps_as_rows_ms": round(statistics.median(all_ms), 1),
             "points_all_apps": sum(len(c) for c in series),
+            "query_all_apps_per_ten_minutes_ms": round(statistics.median(tens_ms), 1),
+            "points_all_apps_per_ten_minutes": sum(len(c) for c in tens),
             "rss_start_mb": round(rss_start, 1),
             "rss_after_load_mb": round(rss_loaded, 1),
             "rss_with_history_as_columns_mb": round(rss_series, 1),
