@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from ereg_desktop.presenters.chart_data import ChartData, Marker, Series, Span, chart_data
 
@@ -30,6 +31,44 @@ class HistoryLike(Protocol):
                until: float | None = None) -> Sequence[Any]: ...  # fmt: skip
 
 
+class Happening(NamedTuple):
+    at: float
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class WithRecords:
+    """The metrics database's samples and events, with the deploys, restarts, stops and starts
+    this computer recorded (the local history) as events too."""
+
+    metrics: Any  # store.metrics.MetricsStore
+    records: Any  # store.history.History
+
+    def samples(self, server_id: str | None, app: str, since: float,
+                until: float | None = None) -> Sequence[Any]:  # fmt: skip
+        return list(self.metrics.samples(server_id, app, since, until))
+
+    def events(self, server_id: str | None, app: str | None, since: float,
+               until: float | None = None) -> Sequence[Any]:  # fmt: skip
+        found: list[Any] = list(self.metrics.events(server_id, app, since, until))
+        end = float("inf") if until is None else until
+        for r in self.records.list(app, limit=500):
+            if server_id is not None and r.get("server") != server_id:
+                continue
+            try:
+                at = datetime.fromisoformat(
+                    str(r.get("ended_at") or r.get("started_at"))
+                ).timestamp()
+            except ValueError:
+                continue
+            if since <= at <= end:
+                who = f" by {r['operator']}" if r.get("operator") else ""
+                found.append(Happening(at, str(r.get("kind", "")),
+                                       f"{r.get('kind')}{who} ({r.get('result', '')})"))  # fmt: skip
+        return sorted(found, key=lambda e: e.at)
+
+
 @dataclass(frozen=True)
 class ChartRequest:
     server_id: str
@@ -38,6 +77,10 @@ class ChartRequest:
     metric: str  # MEMORY or CPU
     now: float
     width: int
+
+
+def _marker_kind(kind: str) -> str:
+    return kind if kind in ("crash", "deploy") else "restart"  # stops and starts as restarts
 
 
 def _band(samples: Sequence[Any], until: float) -> list[Span]:
@@ -70,8 +113,8 @@ def details_chart(store: HistoryLike, request: ChartRequest) -> ChartData:
     markers = [
         Marker(
             e.at,
-            "crash" if e.kind == "crash" else "deploy" if e.kind == "deploy" else "restart",
-            f"{e.kind}: {e.text}",
+            _marker_kind(e.kind),
+            e.text if e.text.startswith(e.kind) else f"{e.kind}: {e.text}",
         )  # fmt: skip
         for e in store.events(request.server_id, request.apps[0], t0, t1)
         if e.kind in MARKED

@@ -400,7 +400,10 @@ class MainWindow(QMainWindow):
         from ereg_desktop.ui.details_pane import DetailsPane
 
         ctx = self.ctx
-        self.details = DetailsPane(lambda: getattr(ctx, "metrics", None))
+        from ereg_desktop.presenters.details_chart import WithRecords
+
+        # called on the worker: both databases open there
+        self.details = DetailsPane(lambda: WithRecords(ctx.metrics, ctx.history))
         dock = QDockWidget("Details", self)
         dock.setObjectName("detailsDock")
         dock.setWidget(self.details)
