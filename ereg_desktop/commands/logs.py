@@ -56,13 +56,14 @@ def run(args: argparse.Namespace, paths: Any) -> int:
                 print(printable(line, keep="\t"))
         sys.stdout.flush()
         if args.follow:
-            _follow(pool, ref.server, logs, which, both=which == Which.BOTH)
+            _follow(pool, shell, logs, which, both=which == Which.BOTH)
     finally:
         pool.close()
     return EXIT_OK
 
 
-def _follow(pool: Any, server: Any, logs: Any, which: Which, both: bool) -> None:
+def _follow(pool: Any, shell: Any, logs: Any, which: Which, both: bool) -> None:
+    server = shell.server
     stop = threading.Event()
     lock = threading.Lock()
 
@@ -84,6 +85,7 @@ def _follow(pool: Any, server: Any, logs: Any, which: Which, both: bool) -> None
             show,
             stop,
             which,
+            shell,
         )
     finally:
         signal.signal(signal.SIGINT, previous)

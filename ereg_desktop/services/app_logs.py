@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ereg_desktop.errors import BadInputError, ConnectionProblem, OperationFailed
+from ereg_desktop.errors import BadInputError, ConnectionProblem, EregError, OperationFailed
 from ereg_desktop.services.deploy.steps import (
     CommandKind,
     RemoteCommand,
@@ -32,6 +32,7 @@ MAX_LINES = 10000
 # what one read may bring per log, whatever the lines' length (the newest bytes are kept)
 MAX_BYTES = 1 << 20
 _MARK = "@@ereg-desktop:log "
+_PID_MARK = "@@ereg-desktop:follow-pid "
 
 
 class Which(enum.StrEnum):
@@ -102,21 +103,42 @@ def tail_command(paths: LogPaths, n: int, which: Which = Which.BOTH) -> RemoteCo
 
 
 def follow_command(paths: LogPaths, which: Which = Which.BOTH) -> RemoteCommand:
-    """$1 the out log, $2 the error log ("" = not followed): new out lines on stdout, new error
-    lines on stderr, from the moment it starts. ``-F`` follows a log that pm2 rotates or
-    recreates."""
+    """$1 the out log, $2 the error log ("" = not followed), $3 the mark: first its own process
+    id after the mark, then new out lines on stdout and new error lines on stderr from the moment
+    it starts. ``-F`` follows a log that pm2 rotates or recreates. A TERM (from
+    :func:`stop_command`) or its end takes the tails with it."""
     out, err = _selected(paths, which)
     return script(
         "follow logs",
         [
-            'if [ -n "$1" ]; then tail -n 0 -F -- "$1" 2>/dev/null & fi',
-            'if [ -n "$2" ]; then tail -n 0 -F -- "$2" 2>/dev/null >&2 & fi',
+            'printf \'%s%s\\n\' "$3" "$$"',
+            "pids=",
+            "trap 'kill $pids 2>/dev/null' EXIT",
+            "trap 'exit 0' TERM HUP",
+            'if [ -n "$1" ]; then tail -n 0 -F -- "$1" 2>/dev/null & pids="$pids $!"; fi',
+            'if [ -n "$2" ]; then tail -n 0 -F -- "$2" >&2 2>/dev/null & pids="$pids $!"; fi',
             "wait",
         ],
         out,
         err,
+        _PID_MARK,
         kind=CommandKind.READ,
         timeout=0,
+    )
+
+
+def stop_command(pid: int) -> RemoteCommand:
+    """End a follow whose channel was closed (its tails would otherwise wait for the next log
+    line to notice): TERM to the follow script, only if that pid still is one."""
+    return script(
+        "stop following logs",
+        [
+            'grep -qa -- "tail -n 0 -F" "/proc/$1/cmdline" 2>/dev/null && kill -TERM -- "$1"',
+            "exit 0",
+        ],
+        str(int(pid)),
+        kind=CommandKind.READ,
+        timeout=15,
     )
 
 
@@ -192,13 +214,26 @@ def follow(
     on_line: Callable[[LogLine], None],
     stop: threading.Event,
     which: Which = Which.BOTH,
+    shell: Shell | None = None,
 ) -> None:
-    """Hand each new log line to ``on_line`` until ``stop`` is set (then the channel closes).
-    Blocks: run it on a worker. A ``tail`` left on the server by a closed channel ends at the
-    next line its log gets (it cannot write any more)."""
+    """Hand each new log line to ``on_line`` until ``stop`` is set (then the channel closes, and
+    with ``shell`` the script on the server is ended at once). Blocks: run it on a worker."""
     cmd = follow_command(paths, which)
+    pid: list[int] = []
 
     def sink(text: str, is_err: bool) -> None:
+        if not pid and not is_err and text.startswith(_PID_MARK):
+            number = text[len(_PID_MARK) :].strip()
+            if number.isdigit() and 1 < int(number) < 1 << 22:
+                pid.append(int(number))
+                return
         on_line(LogLine("err" if is_err else "out", text))
 
-    stream(cmd.argv, sink, stop)
+    try:
+        stream(cmd.argv, sink, stop)
+    finally:
+        if shell is not None and pid and stop.is_set():
+            try:
+                stop_command(pid[0]).run(shell)
+            except EregError:
+                pass  # the server is gone: so is the follow

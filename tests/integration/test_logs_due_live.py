@@ -74,7 +74,7 @@ def test_logs_are_followed_and_stop_closes(sandbox: Any, pool: ConnectionPool) -
     def worker() -> None:
         try:
             follow(lambda argv, sink, ev: pool.stream(ref.server, argv, sink, stop=ev),
-                   paths, lines, stop)  # fmt: skip
+                   paths, lines, stop, shell=shell(pool, ref))  # fmt: skip
             done.append(None)
         except BaseException as exc:
             done.append(exc)
@@ -83,6 +83,10 @@ def test_logs_are_followed_and_stop_closes(sandbox: Any, pool: ConnectionPool) -
     thread.start()
     try:
         wait_until(lambda: tail_running(sandbox, paths.out), 20, "tail -F on the server")
+        wait_until(lambda: tail_running(sandbox, paths.err), 20, "tail -F of the error log")
+        sandbox.run_as_user(["bash", "-c", 'printf "%s\\n" "an error line" >> "$1"', "_",
+                             paths.err], login=False, check=True)  # fmt: skip
+        wait_until(lambda: lines.any("err", "an error line"), 20, "the error log's new line")
         old = pid_of(sandbox, "els")
         sandbox.pm2("restart", "els", check=True)
         new = wait_until(lambda: (p := pid_of(sandbox, "els")) != old and p, 20, "a new pid")
@@ -91,6 +95,9 @@ def test_logs_are_followed_and_stop_closes(sandbox: Any, pool: ConnectionPool) -
         stop.set()
     thread.join(10)
     assert not thread.is_alive() and done == [None]
+    # the stop ended the script on the server too: no tail waits there for the next line
+    wait_until(lambda: not tail_running(sandbox, paths.out), 10, "the tails to end")
+    assert not tail_running(sandbox, paths.err)
 
 
 def test_pending_commits_detected_after_push(sandbox: Any, pool: ConnectionPool) -> None:
@@ -144,6 +151,7 @@ def test_logs_cli_reads_and_follows(sandbox: Any, tmp_path: Path) -> None:
                    "the restarted app's line while following")  # fmt: skip
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+        wait_until(lambda: not tail_running(sandbox, out_path), 10, "the CLI's tails to end")
     finally:
         if proc.poll() is None:
             proc.kill()

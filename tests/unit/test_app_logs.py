@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from ereg_desktop.services.app_logs import (
     log_paths,
     parse_tail,
     read_logs,
+    stop_command,
     tail_command,
 )
 from ereg_desktop.services.pm2_parse import LogPaths, Pm2OutputError, parse_log_paths
@@ -72,7 +76,7 @@ def test_tail_argv_is_exact() -> None:
 
 def test_follow_argv_is_exact() -> None:
     cmd = follow_command(PATHS)
-    assert cmd.argv[3:] == ("_", PATHS.out, PATHS.err)
+    assert cmd.argv[3:] == ("_", PATHS.out, PATHS.err, "@@ereg-desktop:follow-pid ")
     assert "tail -n 0 -F" in cmd.argv[2] and "pm2" not in cmd.argv[2]
 
 
@@ -130,6 +134,7 @@ def test_follow_hands_lines_and_passes_stop() -> None:
 
     def stream(argv: tuple[str, ...], sink: Any, ev: threading.Event) -> None:
         seen.append((argv, ev))
+        sink("@@ereg-desktop:follow-pid 4242", False)
         sink("hello", False)
         sink("oops", True)
 
@@ -186,3 +191,51 @@ def test_one_path_refused_other_kept(tmp_path: Path) -> None:
     read = read_logs(shell, "s1", "gt", 5)
     assert read.paths == LogPaths(str(out), None) and read.out == ("fine",)
     assert shell.argvs[1][-1] == ""
+
+
+def test_stop_command_argv() -> None:
+    assert stop_command(4242).argv[3:] == ("_", "4242")
+
+
+def _appear(fd: int, log: Path, word: str, seen: bytearray, deadline: float) -> bytes:
+    """Append ``word N`` lines to ``log`` until one arrives on ``fd`` (tail -n 0 starts at the
+    end, so a line written before it opened the file never comes)."""
+    i = 0
+    while time.monotonic() < deadline:
+        with log.open("a") as f:
+            f.write(f"{word} {i}\n")
+        i += 1
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            seen += os.read(fd, 65536)
+            if f"{word} ".encode() in seen:
+                return bytes(seen)
+    raise AssertionError(f"no {word!r} line within the time limit")
+
+
+def test_follow_script_runs_and_stop_ends_its_tails(tmp_path: Path) -> None:
+    """The real script with local bash and tail: a line written after the start arrives on its
+    stream, and the stop command ends the script and both tails."""
+    out, err = tmp_path / "o.log", tmp_path / "e.log"
+    out.write_text("old\n")
+    err.write_text("")
+    cmd = follow_command(LogPaths(str(out), str(err)))
+    proc = subprocess.Popen(list(cmd.argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            bufsize=0)  # fmt: skip
+    deadline = time.monotonic() + 20
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        got = _appear(proc.stdout.fileno(), out, "new", bytearray(), deadline)
+        first, _, rest = got.partition(b"\n")
+        assert first.startswith(b"@@ereg-desktop:follow-pid ")
+        assert int(first.split()[-1]) == proc.pid
+        assert rest.startswith(b"new ") and b"old" not in rest
+        assert _appear(proc.stderr.fileno(), err, "bad", bytearray(), deadline).startswith(b"bad ")
+        stop_command(proc.pid).run(FakeShell(""))
+        assert proc.wait(10) == 0
+        tails = subprocess.run(["pgrep", "-f", f"tail -n 0 -F -- {tmp_path}"], capture_output=True)
+        assert tails.returncode == 1, tails.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
