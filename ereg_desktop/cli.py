@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("deploy", "update one app by the documented procedure (pm2-deploy)"),
     "history": ("history", "the recorded deploys, restarts, stops and starts"),
     "status": ("status", "print the live pm2 status of every deployment"),
+    "logs": ("logs", "print an app's pm2 out and error logs; --follow for new lines"),
+    "due": ("due", "pending commits and whether a restart is due, per deployment"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
     "translations": (
