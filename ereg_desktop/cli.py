@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("deploy", "update one app by the documented procedure (pm2-deploy)"),
     "history": ("history", "the recorded deploys, restarts, stops and starts"),
     "status": ("status", "print the live pm2 status of every deployment"),
+    "watch": ("watch", "stream status changes and alerts (crashes, stops) until Ctrl-C"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
     "translations": (

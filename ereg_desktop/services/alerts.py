@@ -49,6 +49,7 @@ KINDS = (
     PM2_DOWN,
     SERVER_BACK,
 )
+_CONFIRMED = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, RESTARTED_ELSEWHERE})
 URGENT = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, SERVER_UNREACHABLE, PM2_DOWN})
 
 STOPPED = "stopped"
@@ -96,6 +97,9 @@ class AlertSettings:
     memory_window_s: float = 3600.0
     memory_min_samples: int = 6  # fewer samples than this: no default threshold yet
     memory_clear_ratio: float = 0.8  # back to normal below this share of the threshold
+    # an app's crash or stop alert held this long and checked again against this app's own
+    # actions: the CLI learns of them from the history, written just after the action ran
+    confirm_s: float = 0.0
 
 
 @dataclass
@@ -133,6 +137,7 @@ class AlertEngine:
         self._expected: dict[tuple[str, str], tuple[str, float]] = {}
         self._silenced: dict[tuple[str, str], float] = {}
         self._thresholds: dict[tuple[str, str], int | None] = {}
+        self._pending: list[Alert] = []
 
     # --- what the caller tells ---------------------------------------------------------------
 
@@ -191,7 +196,8 @@ class AlertEngine:
         return []
 
     def tick(self) -> list[Alert]:
-        """The grace times, without a new snapshot (the agent's stream fell silent)."""
+        """The grace times without a new snapshot (the agent's stream fell silent), and the
+        held alerts whose confirmation time has come."""
         return self._kept([a for sid in list(self._servers) for a in self._grace(sid)])
 
     # --- snapshots ---------------------------------------------------------------------------
@@ -363,12 +369,10 @@ class AlertEngine:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _own(self, sid: str, name: str) -> str | None:
+    def _own(self, sid: str, name: str, at: float | None = None) -> str | None:
+        """The action of this app that explains a change of ``name`` seen at ``at``."""
         found = self._expected.get((sid, name))
-        if found is None:
-            return None
-        if found[1] < self.clock():
-            del self._expected[(sid, name)]
+        if found is None or found[1] < (self.clock() if at is None else at):
             return None
         return found[0]
 
@@ -376,7 +380,17 @@ class AlertEngine:
         return Alert(sid, app, kind, printable(message), self.clock())
 
     def _kept(self, alerts: list[Alert]) -> list[Alert]:
-        return [a for a in alerts if self.silenced_until(a.server, a.app) is None]
+        now = self.clock()
+        hold = self.settings.confirm_s
+        ready = [a for a in self._pending if now - a.at >= hold]
+        self._pending = [a for a in self._pending if now - a.at < hold]
+        out = [a for a in ready if self._own(a.server, a.app, a.at) is None]
+        for a in alerts:
+            if hold > 0 and a.kind in _CONFIRMED:
+                self._pending.append(a)
+            else:
+                out.append(a)
+        return [a for a in out if self.silenced_until(a.server, a.app) is None]
 
     def _app(self, sid: str, name: str) -> _AppState:
         return self._apps.setdefault((sid, name), _AppState())

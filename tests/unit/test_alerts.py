@@ -133,9 +133,7 @@ def test_stop_event_manually_without_own_action_then_snapshot_once() -> None:
     eng, clock = engine()
     eng.feed(snap(app()))
     assert eng.feed(ProcessEvent("s1", "gt", "exit", True, clock.now)) == []
-    assert kinds(eng.feed(ProcessEvent("s1", "gt", "stop", True, clock.now))) == [
-        STOPPED_ELSEWHERE
-    ]
+    assert kinds(eng.feed(ProcessEvent("s1", "gt", "stop", True, clock.now))) == [STOPPED_ELSEWHERE]
     assert eng.feed(snap(app(status="stopped"))) == []
 
 
@@ -277,3 +275,17 @@ def test_alert_as_json_and_control_characters_shown_as_spaces() -> None:
     assert d["type"] == "alert" and d["kind"] == CRASH and d["at"] == clock.now
     assert "\x1b" not in d["message"]
     assert alerts[0].urgent
+
+
+def test_held_stop_dropped_when_this_apps_record_arrives_late() -> None:
+    eng, clock = engine(confirm_s=1.0)
+    eng.feed(snap(app(), app("els")))
+    clock.now += 2
+    seen_at = clock.now
+    assert eng.feed(snap(app(status="stopped"), app("els", status="stopped"))) == []
+    # the history record of this app's stop of gt is written only after the poll saw it
+    eng.expect("s1", "gt", "stop", until=seen_at + 30)
+    clock.now += 2
+    alerts = eng.tick()
+    assert [(a.app, a.kind) for a in alerts] == [("els", STOPPED_ELSEWHERE)]
+    assert eng.tick() == []
