@@ -238,9 +238,9 @@ class AlertEngine:
         new_restarts = now.restarts - old.restarts - by_events
         if new_restarts > 0 and own is None:
             out += self._crashes(sid, name, new_restarts,
-                                 f"restarts {old.restarts} \u2192 {now.restarts}")  # fmt: skip
+                                 f"restarted (restarts {old.restarts} \u2192 {now.restarts})")  # fmt: skip
         if now.status == ERRORED and old.status != ERRORED and own is None:
-            out += self._loop(sid, name, "pm2 shows it errored")
+            out += self._loop(sid, name, ERRORED)
         if now.status == STOPPED and old.status != STOPPED and not state.stop_reported:
             state.stop_reported = True
             if own is None:
@@ -294,22 +294,23 @@ class AlertEngine:
         while state.crashes and now - state.crashes[0] > s.loop_window_s:
             state.crashes.popleft()
         if len(state.crashes) >= s.loop_crashes:
-            return self._loop(sid, name, f"{len(state.crashes)} crashes within "
-                                         f"{_took(s.loop_window_s)} ({what})")  # fmt: skip
+            return self._loop(sid, name, f"{len(state.crashes)} times within "
+                                         f"{_took(s.loop_window_s)}, the last: {what}")  # fmt: skip
         if state.in_loop:
             state.in_loop = False  # the loop had calmed down: this is a new crash
         why = ""
         if state.exception is not None and now - state.exception[0] <= _EXCEPTION_KEEP_S:
             why = f": {state.exception[1]}"
             state.exception = None
-        return [self._alert(sid, name, CRASH, f"{name} on {sid} crashed ({what}){why}")]
+        return [self._alert(sid, name, CRASH, f"{name} on {sid} crashed: {what}{why}")]
 
     def _loop(self, sid: str, name: str, why: str) -> list[Alert]:
         state = self._app(sid, name)
         if state.in_loop:
             return []
         state.in_loop = True
-        return [self._alert(sid, name, CRASH_LOOP, f"{name} on {sid} is in a crash loop: {why}")]
+        text = f"{name} on {sid} crashed: {why}; it is in a crash loop"
+        return [self._alert(sid, name, CRASH_LOOP, text)]
 
     # --- memory ------------------------------------------------------------------------------
 

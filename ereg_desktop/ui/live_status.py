@@ -19,6 +19,13 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from ereg_desktop.context import AppContext
 from ereg_desktop.presenters.server_state import CONNECTING_TEXT, ServerStates
 from ereg_desktop.remote.errors import HostKeyProblem
+from ereg_desktop.services.alerts import (
+    CRASH,
+    CRASH_LOOP,
+    RESTARTED_ELSEWHERE,
+    STOPPED_ELSEWHERE,
+    AlertEngine,
+)
 from ereg_desktop.services.crashes import Crash
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
@@ -63,6 +70,11 @@ def _pool_of(poller: Poller) -> ConnectionPool | None:
     return poller.pool if isinstance(poller, Monitor) else None
 
 
+# what the window announces of the engine's alerts (memory and reachability: not yet)
+WINDOW_ALERTS = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, RESTARTED_ELSEWHERE})
+OWN_WRITE_S = 90.0  # a restart waits up to a minute for the app to be stable
+
+
 class LiveStatus(QObject):
     """The window's live-status controller. Create it on the GUI thread, then :meth:`start`.
     What it knows of each server is in :attr:`states`; this side runs timers, workers, dialogs."""
@@ -92,6 +104,13 @@ class LiveStatus(QObject):
         # read when a dialog is built (tests pin without a server)
         self.pin_host_key: PinHostKey = lambda server, fp: pin_with_pool(self.pool, server, fp)
         self.alerts: list[Crash] = []
+        # crashes, crash loops and stops by someone else, once per event; this window's own
+        # restarts and stops (DeploymentActions.write_running) are expected, not alerted
+        self.alert_engine = AlertEngine(clock=clock)
+        self._clock = clock
+        running = getattr(window, "deployment_write_running", None)
+        if running is not None:
+            running.connect(self.expect_write)
         self._starting = False
         self._closed = False
         self.host_keys = HostKeyPrompts(window, self.states)
@@ -249,8 +268,8 @@ class LiveStatus(QObject):
             self.states[server.id].in_flight = False
             return
         problem = self.monitor.problem(server.id) if self.monitor is not None else None
-        shown, crashes = self.states.polled(status, problem)
-        self._report_crashes(crashes)
+        shown, _compared = self.states.polled(status, problem)
+        self._report_crashes(self._alerts(status))
         self._apply(shown)
         if isinstance(problem, HostKeyProblem):
             self.host_keys.ask(server, problem, self.pin_host_key)
@@ -289,6 +308,14 @@ class LiveStatus(QObject):
                     self.poll(server)
 
     # --- crashes -----------------------------------------------------------------------------
+
+    def expect_write(self, server_id: str, app: str, verb: str) -> None:
+        """This window runs ``verb`` on ``app`` (now, and again when it ended)."""
+        self.alert_engine.expect(server_id, app, verb, self._clock() + OWN_WRITE_S)
+
+    def _alerts(self, status: ServerStatus) -> list[Crash]:
+        return [Crash(a.server, a.app, a.message) for a in self.alert_engine.feed(status)
+                if a.kind in WINDOW_ALERTS]  # fmt: skip
 
     def _report_crashes(self, crashes: list[Crash]) -> None:
         if not crashes:
