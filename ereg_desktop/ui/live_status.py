@@ -37,6 +37,7 @@ from ereg_desktop.store.settings import (
     save_settings,
 )
 from ereg_desktop.ui.host_key_prompts import HostKeyPrompts, PinHostKey, pin_with_pool
+from ereg_desktop.ui.notify import Notifier
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.tasks import POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
@@ -107,6 +108,8 @@ class LiveStatus(QObject):
         # crashes, crash loops and stops by someone else, once per event; this window's own
         # restarts and stops (DeploymentActions.write_running) are expected, not alerted
         self.alert_engine = AlertEngine(clock=clock)
+        # told while the window is not in front (ui/app.py gives the desktop's; tests their own)
+        self.notifier: Notifier | None = None
         self._clock = clock
         running = getattr(window, "deployment_write_running", None)
         if running is not None:
@@ -325,6 +328,8 @@ class LiveStatus(QObject):
         self.window.statusBar().showMessage(text, CRASH_MESSAGE_MS)
         if not self.window.isActiveWindow():
             QApplication.alert(self.window.as_widget())  # taskbar flash where the platform has one
+            if self.notifier is not None:  # the tray or notify-send: once per event
+                self.notifier.notify("ereg-desktop", "; ".join(c.message for c in crashes))
         for crash in crashes:
             self.crash_detected.emit(crash)
 

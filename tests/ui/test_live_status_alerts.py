@@ -59,3 +59,21 @@ def test_crash_loop_announced_once_as_such(qtbot, window, live, clock):
     assert messages[0] == "crashy on unctad crashed: restarted (restarts 0 \u2192 1)"
     assert len(messages) == 3 and "crash loop" in messages[-1]
     assert all(c.app == "crashy" for c in live.alerts)
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []
+
+    def notify(self, title: str, text: str, *, urgent: bool = True) -> None:
+        self.shown.append((title, text))
+
+
+def test_a_crash_is_notified_once_when_the_window_is_not_in_front(qtbot, window, live, clock):
+    live.notifier = notifier = FakeNotifier()
+    window.isActiveWindow = lambda: False  # the operator is in another window
+    poll(qtbot, live, clock, online("gt", restarts=1), online("els"), online("crashy"))
+    poll(qtbot, live, clock, online("gt", restarts=1), online("els"), online("crashy"))
+    assert notifier.shown == [
+        ("ereg-desktop", "gt on unctad crashed: restarted (restarts 0 \u2192 1)")
+    ]
