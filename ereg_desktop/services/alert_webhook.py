@@ -51,9 +51,11 @@ def post_webhook(url: str, alert: Alert, timeout: float = WEBHOOK_TIMEOUT) -> in
     worker = threading.Thread(target=send, name="alert-webhook", daemon=True)
     worker.start()
     worker.join(timeout)
-    if not outcome:
+    got = outcome[0] if outcome else None
+    if isinstance(got, urllib.error.URLError) and isinstance(got.reason, TimeoutError):
+        got = got.reason
+    if got is None or isinstance(got, TimeoutError):  # socket.timeout is TimeoutError
         raise WebhookError(f"the alert webhook at {host} did not answer within {timeout:g} s")
-    got = outcome[0]
     if isinstance(got, urllib.error.HTTPError):
         raise WebhookError(f"the alert webhook at {host} answered HTTP {got.code}")
     if isinstance(got, BaseException):
