@@ -25,7 +25,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("deploy", "update one app by the documented procedure (pm2-deploy)"),
     "history": ("history", "the recorded deploys, restarts, stops and starts"),
     "status": ("status", "print the live pm2 status of every deployment"),
-    "watch": ("watch", "stream status changes and alerts (crashes, stops) until Ctrl-C"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
     "translations": (
@@ -33,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check two i18n-messages.json files, or review an app's pending translations",
     ),
     "github": ("github", "log in to GitHub (the token for the translations pull requests)"),
+    "watch": ("watch", "stream status changes and alerts (crashes, stops) until Ctrl-C"),
 }
 
 
