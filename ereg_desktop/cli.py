@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check two i18n-messages.json files, or review an app's pending translations",
     ),
     "github": ("github", "log in to GitHub (the token for the translations pull requests)"),
+    "watch": ("watch", "stream status changes and alerts (crashes, stops) until Ctrl-C"),
 }
 
 

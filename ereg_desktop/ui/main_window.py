@@ -59,6 +59,9 @@ def open_in_browser(url: str) -> bool:
 
 class MainWindow(QMainWindow):
     inventory_reloaded = Signal()  # after Reload inventory / a saved edit: live status re-reads it
+    # (server id, app, verb): this window runs a restart/stop/start (at its start and its end),
+    # so live status's alerts do not call it someone else's
+    deployment_write_running = Signal(str, str, str)
 
     def __init__(
         self, ctx: AppContext, open_url: UrlOpener = open_in_browser, parent: QWidget | None = None
