@@ -119,11 +119,14 @@ def test_push_commit_then_pm2_deploy_brings_app_to_origin_master(
 ):
     app = "gt-dev"
     before = sandbox.head(app)
+    sandbox.git(app, "fetch", "-q")
+    # other tests may have pushed commits nobody deployed yet (pending commits, `due`)
+    behind = int(sandbox.git(app, "rev-list", "--count", "HEAD..origin/master"))
     sha = sandbox.push_commit(app, {"CHANGELOG.md": "# Changes\n\n- a fix\n"}, "Fix something")
     assert sandbox.origin_head(app) == sha != before
     assert sandbox.head(app) == before
     sandbox.git(app, "fetch", "-q")
-    assert sandbox.git(app, "rev-list", "--count", "HEAD..origin/master") == "1"
+    assert int(sandbox.git(app, "rev-list", "--count", "HEAD..origin/master")) == behind + 1
 
     sandbox.set_setup(app, seconds=1)
     (sandbox.app_dir(app) / SCAN_MAP).unlink()  # setup writes it again
