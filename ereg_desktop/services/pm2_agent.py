@@ -365,6 +365,14 @@ class AgentMonitor:
         self._agents: dict[str, Pm2Agent] = {}
         self._lock = threading.Lock()
 
+    @property
+    def pool(self) -> ConnectionPool:
+        return self.monitor.pool
+
+    def problem(self, server_id: str) -> EregError | None:
+        """The typed error of the last ``pm2 jlist`` poll (see :meth:`Monitor.problem`)."""
+        return self.monitor.problem(server_id)
+
     def agent(self, server_id: str) -> Pm2Agent | None:
         with self._lock:
             return self._agents.get(server_id)

@@ -5,7 +5,8 @@ Nothing is installed on the server. The agent loads the server's own pm2 module 
 daemon it says so and exits 3), and writes JSON lines on stdout:
 
 - ``{"t":"hello","pm2":VERSION,"node":VERSION}`` once connected;
-- ``{"t":"snapshot","now":MS,"procs":[...]}`` at start and every N seconds, each process with
+- ``{"t":"snapshot","now":MS,"procs":[...]}`` at start, every N seconds and 0.3 s after
+  a burst of process events, each process with
   the whitelisted fields only (the same shape as a ``pm2 jlist`` entry, environment left out ON
   THE SERVER);
 - ``{"t":"event","app":..,"event":..,"manually":bool,"at":MS}`` for pm2's ``process:event``
@@ -72,7 +73,7 @@ const procOf = (p) => {
     },
   };
 };
-let listing = false;
+let listing = false, soon = null;
 const snapshot = () => {
   if (listing) return;
   listing = true;
@@ -84,8 +85,12 @@ const snapshot = () => {
 };
 const nameOf = (p) => str(p && p.process && p.process.name, 200) || '';
 const onBus = (bus, sock) => {
-  bus.on('process:event', (p) => emit({t: 'event', app: nameOf(p), event: str(p.event, 60) || '',
-    manually: p.manually === true, at: num(p.at) || Date.now()}));
+  bus.on('process:event', (p) => {
+    emit({t: 'event', app: nameOf(p), event: str(p.event, 60) || '',
+      manually: p.manually === true, at: num(p.at) || Date.now()});
+    clearTimeout(soon);  // a fresh status shortly after a change (one for a burst of events)
+    soon = setTimeout(snapshot, 300);
+  });
   bus.on('process:exception', (p) => {
     const d = p.data || {};
     const msg = typeof d === 'string' ? d : (d.message || d.stack || '');
