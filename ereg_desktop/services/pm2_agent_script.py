@@ -15,7 +15,7 @@ daemon it says so and exits 3), and writes JSON lines on stdout:
 - ``{"t":"log","app":..,"stream":"out"|"err","line":..,"at":MS}`` for followed apps only;
 - ``{"t":"error","why":..}`` then a non-zero exit on any pm2 or bus failure.
 
-stdin takes ``follow APP`` / ``unfollow APP`` lines; the agent exits when stdin closes (the app
+stdin takes ``follow APP`` / ``unfollow APP`` lines and ``snapshot`` (one now); the agent exits when stdin closes (the app
 closed the channel). Its process title is ``ereg-agent`` (``ps``, ``pgrep -x``). pm2's own console output goes to stderr so stdout holds only these lines.
 """
 
@@ -119,6 +119,7 @@ process.stdin.on('data', (chunk) => {
   while ((i = pending.indexOf('\n')) >= 0) {
     const line = pending.slice(0, i).trim();
     pending = pending.slice(i + 1);
+    if (line === 'snapshot') { snapshot(); continue; }
     const m = /^(follow|unfollow) (.{1,200})$/.exec(line);
     if (m && m[1] === 'follow') followed.add(m[2]);
     else if (m) followed.delete(m[2]);

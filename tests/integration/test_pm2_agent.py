@@ -4,6 +4,7 @@ wire, killed agent -> polling, reconnect -> agent again, a clean stop ends the r
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,7 +156,10 @@ def test_killed_agent_falls_back_to_polling_and_a_reconnect_brings_it_back(
         wait_until(lambda: mon.mode(server.id) == AGENT, 30, "the agent running")
         assert mon.mode_text(server.id) == "agent"
         wait_until(lambda: mon.agent(server.id).latest is not None, 15, "a snapshot")  # type: ignore[union-attr]
-        assert mon.poll(server) is mon.agent(server.id).latest  # type: ignore[union-attr]
+        asked = time.time()
+        fresh = mon.poll(server)  # a snapshot the agent takes on request, never an older one
+        assert fresh is mon.agent(server.id).latest  # type: ignore[union-attr]
+        assert fresh.taken_at is not None and fresh.taken_at >= asked
 
         pids = wait_until(lambda: agent_pids(sandbox), 10, "the agent's process")
         sandbox.run_as_user(f"kill -9 {pids[0]}", check=True)
