@@ -341,6 +341,7 @@ class Pm2Agent:
             if not got and (chan.exit_status_ready() or chan.closed or chan.eof_received):
                 if chan.recv_ready() or chan.recv_stderr_ready():
                     continue
+                chan.status_event.wait(2.0)  # the exit status follows the end of output
                 code = chan.recv_exit_status() if chan.exit_status_ready() else -1
                 return said or f"the agent ended (exit code {code})"
             if time.monotonic() - last_line > quiet_limit:

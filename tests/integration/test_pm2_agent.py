@@ -203,3 +203,38 @@ def test_no_daemon_reports_polling(
     assert "no pm2 daemon" in changed[0].reason
     assert not events(rec, Snapshot)
     assert sandbox.run_as_user(f"test -e {home}/rpc.sock", login=False).returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("tried", "argv", "said"),
+    [
+        pytest.param(t, a, w, id=t, marks=pytest.mark.hostile(area="monitoring agent", tried=t,
+            outcome="ModeChanged(polling) with the reason; no crash, nothing of the output shown"))
+        for t, a, w in [
+            ("the agent's command prints garbage", ["printf", "[PM2] FAKE_SECRET=x\\n"],
+             "unexpected line"),
+            ("no pm2 and no node on the PATH", None, "not on the login PATH"),
+            ("the agent's command dies at once without a word", ["false"], "exit code 1"),
+        ]
+    ],
+)  # fmt: skip
+def test_an_agent_that_cannot_start_says_polling(
+    sandbox: Sandbox,
+    pool: ConnectionPool,
+    monkeypatch: pytest.MonkeyPatch,
+    tried: str,
+    argv: list[str] | None,
+    said: str,
+) -> None:
+    command = argv or ["env", "PATH=/usr/bin:/bin", *agent_argv(1.0)]
+    monkeypatch.setattr(pm2_agent, "agent_argv", lambda _s: command)
+    rec = Recorder()
+    agent = Pm2Agent(pool, server_of(sandbox), rec, interval_s=1.0)
+    agent.start()
+    try:
+        changed = wait_until(lambda: events(rec, ModeChanged), 30, "the mode")
+    finally:
+        agent.stop()
+    assert [e.mode for e in changed] == [POLLING]
+    assert said in changed[0].reason and "FAKE_SECRET" not in changed[0].reason
+    assert agent.mode == POLLING and agent.latest is None
