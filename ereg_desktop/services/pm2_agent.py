@@ -431,22 +431,24 @@ class AgentMonitor:
         return status
 
     def _start_if_due(self, server: Server) -> None:
-        with self._lock:
-            agent = self._agents.get(server.id)
-            if agent is not None and agent.mode != POLLING:
+        agent = self.agent(server.id)
+        if agent is not None and agent.mode != POLLING:
+            return
+        if agent is not None:
+            try:  # outside the lock: the GUI thread reads the mode under it, never waits
+                current = self.monitor.pool.transport(server)
+            except EregError:
                 return
-            if agent is not None:
-                try:
-                    current = self.monitor.pool.transport(server)
-                except EregError:
-                    return
-                if current is agent.transport:
-                    return  # failed on this very connection: a reconnect brings it back
-            agent = Pm2Agent(
+            if current is agent.transport:
+                return  # failed on this very connection: a reconnect brings it back
+        with self._lock:
+            if self._agents.get(server.id) is not agent:
+                return  # another poll started one meanwhile
+            fresh = Pm2Agent(
                 self.monitor.pool, server, self.on_event, self.interval_s, tap=self.tap
             )
-            self._agents[server.id] = agent
-        agent.start()
+            self._agents[server.id] = fresh
+        fresh.start()
 
     def stop(self) -> None:
         with self._lock:
