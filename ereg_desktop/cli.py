@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("deploy", "update one app by the documented procedure (pm2-deploy)"),
     "history": ("history", "the recorded deploys, restarts, stops and starts"),
     "status": ("status", "print the live pm2 status of every deployment"),
+    "logs": ("logs", "print an app's pm2 out and error logs; --follow for new lines"),
+    "due": ("due", "pending commits and whether a restart is due, per deployment"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
     "translations": (
@@ -32,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check two i18n-messages.json files, or review an app's pending translations",
     ),
     "github": ("github", "log in to GitHub (the token for the translations pull requests)"),
+    "watch": ("watch", "stream status changes and alerts (crashes, stops) until Ctrl-C"),
 }
 
 

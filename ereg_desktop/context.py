@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ereg_desktop.services.keys import PassphraseSource
     from ereg_desktop.services.monitor import Monitor
     from ereg_desktop.store.history import History
+    from ereg_desktop.store.metrics import MetricsStore
     from ereg_desktop.store.secrets import SecretStore
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class AppContext:
         monitor: Monitor | None = None,
         write_guard: WriteGuard | None = None,
         history: History | None = None,
+        metrics: MetricsStore | None = None,
         deploy_settings: DeploySettings | None = None,
         github_token: str | None = None,
         github_api_url: str | None = None,
@@ -79,6 +81,7 @@ class AppContext:
         self._monitor = _Once(self.lock, monitor)
         self._write_guard = _Once(self.lock, write_guard)
         self._history = _Once(self.lock, history)
+        self._metrics = _Once(self.lock, metrics)
         self._deploy_settings = _Once(self.lock, deploy_settings)
         # tests (and the embedded demo) give a token and an API URL instead of keyring/settings
         self._github_token = github_token
@@ -161,7 +164,8 @@ class AppContext:
         def build() -> Monitor:
             from ereg_desktop.services.monitor import Monitor
 
-            return Monitor(self.pool)
+            # every status polled is recorded (on the polling worker) into the metrics history
+            return Monitor(self.pool, record=self.metrics.record)
 
         return self._monitor.get(build)
 
@@ -184,6 +188,17 @@ class AppContext:
             return History(self.paths.history_db)
 
         return self._history.get(build)
+
+    @property
+    def metrics(self) -> MetricsStore:
+        """The local history of samples (opened on first use, on a worker: it touches disk)."""
+
+        def build() -> MetricsStore:
+            from ereg_desktop.store.metrics import MetricsStore
+
+            return MetricsStore.open(self.paths.metrics_db)
+
+        return self._metrics.get(build)
 
     @property
     def deploy_settings(self) -> DeploySettings:

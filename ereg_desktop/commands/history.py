@@ -1,6 +1,8 @@
 """``ereg-desktop history [APP] [--json] [--server-audit]``: the recorded deploys, restarts, stops
 and starts. This computer's history (offline) by default; with ``--server-audit`` also the team's
-shared audit file of each server (``~/.ereg-desktop/audit.jsonl``), a run found in both once."""
+shared audit file of each server (``~/.ereg-desktop/audit.jsonl``), a run found in both once.
+``ereg-desktop history APP --metrics [--since 1d] [--json]``: the stored memory/CPU samples
+(offline: the local metrics database only)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,26 @@ from ereg_desktop.services.durations import seconds_text
 from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.history import History
 
+DAY_S = 86_400.0
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def span_seconds(text: str) -> float:
+    """``90m``, ``12h``, ``1d``, ``2w`` (a bare number is seconds) to seconds."""
+    t = text.strip().lower()
+    unit = _UNITS.get(t[-1:], 0)
+    number = t[:-1] if unit else t
+    try:
+        value = float(number) * (unit or 1)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a span: a number and s, m, h, d or w, e.g. 1d"
+        )
+    return value
+
+
 SOURCE_WORDS = {SOURCE_LOCAL: "here", SOURCE_SERVER: "server", SOURCE_BOTH: "here+server"}
 
 
@@ -33,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also read the team's audit file on each server (connects over SSH)",
     )
+    parser.add_argument(
+        "--metrics", action="store_true", help="the stored memory/CPU samples of APP instead"
+    )
+    parser.add_argument(
+        "--since", type=span_seconds, default=DAY_S, metavar="SPAN",
+        help="with --metrics: this far back, e.g. 90m, 12h, 1d, 2w (default 1d)",
+    )  # fmt: skip
 
 
 def read_servers(paths: Any, app: str | None) -> tuple[list[ServerAudit], list[EregError]]:
@@ -59,6 +88,10 @@ def read_servers(paths: Any, app: str | None) -> tuple[list[ServerAudit], list[E
 
 
 def run(args: argparse.Namespace, paths: Any) -> int:
+    if args.metrics:
+        from ereg_desktop.commands.history_metrics import print_metrics
+
+        return print_metrics(args, paths)
     local = History(paths.history_db).list(args.app, args.limit)
     team = bool(args.server_audit)
     if team:

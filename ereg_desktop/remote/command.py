@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import select
 import shlex
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ READ_SIZE = 65536
 SEND_SIZE = 32768
 # while stdin is being sent, how often the loop looks whether the window opened again
 SEND_POLL_S = 0.01
+# while a streamed command runs with a stop event, how often the loop looks at it
+STOP_POLL_S = 0.2
 # What one command may print on stdout (and as much on stderr) before the app stops reading: far
 # beyond any answer it expects (a pm2 listing of many apps with their environments is a few MB),
 # well within a desktop's memory. A line streamed to a sink reaches it in pieces of at most
@@ -78,6 +81,7 @@ def exec_on(
     on_line: LineSink | None = None,
     max_output: int = MAX_OUTPUT,
     stdin: bytes | None = None,
+    stop: threading.Event | None = None,
 ) -> Result:
     """Run ``command`` on a new channel of ``transport``.
 
@@ -85,7 +89,8 @@ def exec_on(
     without it stdin is closed at once. Without ``on_line`` the output is collected, up to
     ``max_output`` bytes per stream (then :class:`OutputTooLarge`); with it, lines go to the
     sink as they arrive and ``Result`` holds no output. Raises :class:`CommandTimeout` after
-    ``timeout``, which covers sending stdin too.
+    ``timeout``, which covers sending stdin too. Once ``stop`` is set (looked at every
+    STOP_POLL_S), the channel is closed and ``Result`` has exit code -1 (a follow ended).
     """
     start = time.monotonic()
     deadline = None if timeout is None else start + timeout
@@ -119,6 +124,10 @@ def exec_on(
                 raise CommandTimeout()
             if not upload.done:  # the window may open without any output arriving
                 remaining = SEND_POLL_S if remaining is None else min(remaining, SEND_POLL_S)
+            if stop is not None:
+                if stop.is_set():
+                    return Result(-1, out.finish(), err.finish(), time.monotonic() - start)
+                remaining = STOP_POLL_S if remaining is None else min(remaining, STOP_POLL_S)
             select.select([fileno], [], [], remaining)
         return Result(chan.recv_exit_status(), out.finish(), err.finish(), time.monotonic() - start)
     finally:

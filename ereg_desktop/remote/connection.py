@@ -159,9 +159,12 @@ class ConnectionPool:
         argv: Sequence[str],
         on_line: LineSink,
         timeout: float | None = None,
+        *,
+        stop: threading.Event | None = None,
     ) -> Result:
-        """Like :meth:`run`, with each output line handed to ``on_line`` as it arrives."""
-        return self._exec(server, remote_command(argv), timeout, on_line)
+        """Like :meth:`run`, with each output line handed to ``on_line`` as it arrives; once
+        ``stop`` is set the channel is closed and the call returns (exit code -1)."""
+        return self._exec(server, remote_command(argv), timeout, on_line, stop=stop)
 
     def open_channel(self, server: Server, argv: Sequence[str]) -> paramiko.Channel:
         """Start ``argv`` (login shell) on a new channel and hand it over, stdin open: for a
@@ -190,10 +193,11 @@ class ConnectionPool:
         timeout: float | None,
         on_line: LineSink | None,
         stdin: bytes | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         transport = self.transport(server)
         try:
-            return exec_on(transport, command, timeout, on_line, stdin=stdin)
+            return exec_on(transport, command, timeout, on_line, stdin=stdin, stop=stop)
         except CommandTimeout:
             raise NoAnswer(server, "the command", timeout or 0) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:

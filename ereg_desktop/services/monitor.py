@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from ereg_desktop.errors import EregError
@@ -25,9 +26,15 @@ POLL_TIMEOUT = 20.0
 class Monitor:
     """Polls servers. Thread-safe: the window's workers may poll several servers at once."""
 
-    def __init__(self, pool: ConnectionPool, timeout: float = POLL_TIMEOUT) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        timeout: float = POLL_TIMEOUT,
+        record: Callable[[str, ServerStatus], object] | None = None,
+    ) -> None:
         self.pool = pool
         self.timeout = timeout
+        self.record = record  # given each status polled, on the polling thread (must not raise)
         self._lock = threading.Lock()
         self._problems: dict[str, EregError] = {}
         # servers whose daemon our poll spawned and that still list no process: pm2 is "down"
@@ -59,13 +66,16 @@ class Monitor:
             elif snapshot.apps:
                 self._spawned_empty.discard(server.id)
             pm2_running = server.id not in self._spawned_empty
-        return ServerStatus(
+        status = ServerStatus(
             server.id,
             CONNECTED,
             taken_at=taken_at,
             pm2_running=pm2_running,
             apps=snapshot.apps if pm2_running else {},
         )
+        if self.record is not None:
+            self.record(server.id, status)
+        return status
 
 
 class Wiring(Protocol):

@@ -424,6 +424,8 @@ class AgentMonitor:
         agent = self.agent(server.id)
         fresh = agent.fresh_status() if agent is not None else None
         if fresh is not None:
+            if self.monitor.record is not None:  # the metrics history, as for a jlist poll
+                self.monitor.record(server.id, fresh)
             return fresh
         status = self.monitor.poll(server)
         if status.state == CONNECTED and status.pm2_running:

@@ -208,3 +208,59 @@ class _Fold:
             exec_mode=self.exec_mode,
             exit_code=self.exit_code,
         )
+
+
+@dataclass(frozen=True)
+class LogPaths:
+    """Where pm2 writes one app's output and errors (``pm2_env.pm_out_log_path`` and
+    ``pm_err_log_path``); None where jlist gave no usable path."""
+
+    out: str | None
+    err: str | None
+
+
+_MAX_PATH = 4096
+
+
+def log_path(value: Any) -> str | None:
+    """A path pm2 could have written a log to: absolute, at most 4096 characters, every
+    character printable (no newline, NUL or escape that would garble a command or a screen)."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > _MAX_PATH:
+        return None
+    if not value.isprintable() or value.strip() != value:
+        return None
+    return value
+
+
+def parse_log_paths(stdout: str, server_id: str, app: str) -> LogPaths | None:
+    """The log paths of ``app`` from ``pm2 jlist`` stdout (the first instance that names
+    them); None when no process of that name is listed. Only the two paths are read from the
+    raw JSON. Raises :class:`Pm2OutputError` when the output is no process list."""
+    why = ""
+    try:
+        return _log_paths(stdout, app)
+    except _Unreadable as exc:
+        why = str(exc)
+    except (ValueError, RecursionError):
+        why = "the list is not valid JSON"
+    raise Pm2OutputError(server_id, len(stdout), why)
+
+
+def _log_paths(stdout: str, app: str) -> LogPaths | None:
+    line = _json_line(stdout)
+    if line is None:
+        raise _Unreadable("no JSON list line")
+    processes = json.loads(line)
+    if not isinstance(processes, list):
+        raise _Unreadable("not a list")
+    found: LogPaths | None = None
+    for proc in processes:
+        if not isinstance(proc, dict) or proc.get("name") != app:
+            continue
+        env = proc.get("pm2_env")
+        env = env if isinstance(env, dict) else {}
+        paths = LogPaths(log_path(env.get("pm_out_log_path")), log_path(env.get("pm_err_log_path")))
+        if found is None or (found.out is None and found.err is None):
+            found = paths
+    del processes
+    return found

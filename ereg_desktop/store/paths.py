@@ -43,3 +43,7 @@ class AppPaths:
     @property
     def history_db(self) -> Path:
         return self.data_dir / "history.sqlite3"
+
+    @property
+    def metrics_db(self) -> Path:
+        return self.data_dir / "metrics.sqlite3"

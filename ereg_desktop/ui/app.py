@@ -85,9 +85,12 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     def start_live_status() -> None:
         window.deployment  # noqa: B018  (its actions work from now on)
         from ereg_desktop.ui.live_status import LiveStatus
+        from ereg_desktop.ui.notify import DesktopNotifier
 
         live.append(LiveStatus(window, ctx))
+        live[0].notifier = DesktopNotifier(window)
         live[0].start()
+        window.add_details_pane()
 
     after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):

@@ -135,6 +135,7 @@ class DeploymentActions(QObject):
 
         shell, ctx, operator = self.shell(ref.server), self.ctx, self.operator()
         self._status(f"{ref.app}: {verb} running\u2026")
+        self._write_running(ref, verb)
         run_task(  # a restart waits until the app is stable: up to a minute
             lambda _p: run_action(
                 ref, verb, shell, guard=ctx.write_guard, operator=operator, history=ctx.history
@@ -145,8 +146,14 @@ class DeploymentActions(QObject):
             on_error=lambda e: self._action_failed(ref, verb, e),
         )
 
+    def _write_running(self, ref: DeploymentRef, verb: str) -> None:
+        signal = getattr(self.window, "deployment_write_running", None)
+        if signal is not None:
+            signal.emit(ref.server.id, ref.app, verb)
+
     def _action_done(self, ref: DeploymentRef, result: ActionResult) -> None:
         self.last_action = result
+        self._write_running(ref, result.verb)
         self._status(result.message, 15_000)
         if not result.ok:
             detail = result.output[-3000:] if result.output else ""
@@ -159,6 +166,7 @@ class DeploymentActions(QObject):
         from ereg_desktop.services.deploy.lock import LockHeld
 
         self.last_action = error
+        self._write_running(ref, verb)
         self._status(str(error), 15_000)
         if isinstance(error, LockHeld) and error.stale and error.holder is not None:
             self.offer_break_lock(ref, error.holder, str(error))

@@ -19,6 +19,13 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from ereg_desktop.context import AppContext
 from ereg_desktop.presenters.server_state import CONNECTING_TEXT, ServerStates
 from ereg_desktop.remote.errors import HostKeyProblem
+from ereg_desktop.services.alerts import (
+    CRASH,
+    CRASH_LOOP,
+    RESTARTED_ELSEWHERE,
+    STOPPED_ELSEWHERE,
+    AlertEngine,
+)
 from ereg_desktop.services.crashes import Crash
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
@@ -30,6 +37,7 @@ from ereg_desktop.store.settings import (
     save_settings,
 )
 from ereg_desktop.ui.host_key_prompts import HostKeyPrompts, PinHostKey, pin_with_pool
+from ereg_desktop.ui.notify import Notifier
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.tasks import POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
@@ -64,6 +72,11 @@ def _pool_of(poller: Poller) -> ConnectionPool | None:
     return poller.pool if isinstance(poller, Monitor | AgentMonitor) else None
 
 
+# what the window announces of the engine's alerts (memory and reachability: not yet)
+WINDOW_ALERTS = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, RESTARTED_ELSEWHERE})
+OWN_WRITE_S = 90.0  # a restart waits up to a minute for the app to be stable
+
+
 class LiveStatus(QObject):
     """The window's live-status controller. Create it on the GUI thread, then :meth:`start`.
     What it knows of each server is in :attr:`states`; this side runs timers, workers, dialogs."""
@@ -93,6 +106,15 @@ class LiveStatus(QObject):
         # read when a dialog is built (tests pin without a server)
         self.pin_host_key: PinHostKey = lambda server, fp: pin_with_pool(self.pool, server, fp)
         self.alerts: list[Crash] = []
+        # crashes, crash loops and stops by someone else, once per event; this window's own
+        # restarts and stops (DeploymentActions.write_running) are expected, not alerted
+        self.alert_engine = AlertEngine(clock=clock)
+        # told while the window is not in front (ui/app.py gives the desktop's; tests their own)
+        self.notifier: Notifier | None = None
+        self._clock = clock
+        running = getattr(window, "deployment_write_running", None)
+        if running is not None:
+            running.connect(self.expect_write)
         self._starting = False
         self._closed = False
         self.host_keys = HostKeyPrompts(window, self.states)
@@ -255,8 +277,8 @@ class LiveStatus(QObject):
             self.states[server.id].in_flight = False
             return
         problem = self.monitor.problem(server.id) if self.monitor is not None else None
-        shown, crashes = self.states.polled(status, problem)
-        self._report_crashes(crashes)
+        shown, _compared = self.states.polled(status, problem)
+        self._report_crashes(self._alerts(status))
         self._apply(shown)
         if isinstance(problem, HostKeyProblem):
             self.host_keys.ask(server, problem, self.pin_host_key)
@@ -300,6 +322,14 @@ class LiveStatus(QObject):
 
     # --- crashes -----------------------------------------------------------------------------
 
+    def expect_write(self, server_id: str, app: str, verb: str) -> None:
+        """This window runs ``verb`` on ``app`` (now, and again when it ended)."""
+        self.alert_engine.expect(server_id, app, verb, self._clock() + OWN_WRITE_S)
+
+    def _alerts(self, status: ServerStatus) -> list[Crash]:
+        return [Crash(a.server, a.app, a.message) for a in self.alert_engine.feed(status)
+                if a.kind in WINDOW_ALERTS]  # fmt: skip
+
     def _report_crashes(self, crashes: list[Crash]) -> None:
         if not crashes:
             return
@@ -308,6 +338,8 @@ class LiveStatus(QObject):
         self.window.statusBar().showMessage(text, CRASH_MESSAGE_MS)
         if not self.window.isActiveWindow():
             QApplication.alert(self.window.as_widget())  # taskbar flash where the platform has one
+            if self.notifier is not None:  # the tray or notify-send: once per event
+                self.notifier.notify("ereg-desktop", "; ".join(c.message for c in crashes))
         for crash in crashes:
             self.crash_detected.emit(crash)
 

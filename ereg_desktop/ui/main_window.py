@@ -23,10 +23,20 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.inventory_file import LoadedInventory
-from ereg_desktop.ui.systems_model import COLUMNS, URL, ProcessRow, SystemsFilter, SystemsModel
+from ereg_desktop.ui.memory_sparkline import SparklineDelegate
+from ereg_desktop.ui.systems_model import (
+    COLUMNS,
+    MEMORY,
+    SPARK_ROLE,
+    URL,
+    ProcessRow,
+    SystemsFilter,
+    SystemsModel,
+)
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.deploy_actions import DeploymentActions
+    from ereg_desktop.ui.details_pane import DetailsPane
     from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog
     from ereg_desktop.ui.inventory_dialog import InventoryDialog
     from ereg_desktop.ui.problem_bar import ProblemBar
@@ -39,7 +49,7 @@ NO_OPERATOR_HINT = (
 )
 
 # Widths (pixels) the columns never shrink below, so that live figures do not make them jump.
-_MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 76, "CPU": 56}
+_MIN_WIDTHS = {"Status": 110, "PID": 60, "Restarts": 64, "Uptime": 72, "Memory": 150, "CPU": 56}
 _MAX_URL_WIDTH = 260
 
 
@@ -49,6 +59,9 @@ def open_in_browser(url: str) -> bool:
 
 class MainWindow(QMainWindow):
     inventory_reloaded = Signal()  # after Reload inventory / a saved edit: live status re-reads it
+    # (server id, app, verb): this window runs a restart/stop/start (at its start and its end),
+    # so live status's alerts do not call it someone else's
+    deployment_write_running = Signal(str, str, str)
 
     def __init__(
         self, ctx: AppContext, open_url: UrlOpener = open_in_browser, parent: QWidget | None = None
@@ -59,6 +72,7 @@ class MainWindow(QMainWindow):
         self._inventory_dialog: InventoryDialog | None = None
         self._github_dialog: GitHubTokenDialog | None = None
         self._deployment: DeploymentActions | None = None
+        self.details: DetailsPane | None = None  # add_details_pane(), after the first paint
         self.setWindowTitle("eRegistrations systems \u2014 ereg-desktop")
         self.resize(1180, 560)
 
@@ -99,6 +113,7 @@ class MainWindow(QMainWindow):
         tree.setExpandsOnDoubleClick(False)
         tree.setAllColumnsShowFocus(True)
         tree.header().setStretchLastSection(False)
+        tree.setItemDelegateForColumn(MEMORY, SparklineDelegate(SPARK_ROLE, tree))
         tree.doubleClicked.connect(self._row_double_clicked)
         tree.selectionModel().selectionChanged.connect(self._selection_changed)
         # New groups (an app appearing under Other processes, a filter) open expanded.
@@ -377,8 +392,43 @@ class MainWindow(QMainWindow):
         self.filter_model.setFilterFixedString(text.strip())
         self.tree.expandAll()
 
+    def add_details_pane(self) -> DetailsPane:
+        """The selected app's chart, docked below the tree (built after the first paint: the
+        chart's code is not on the start-up path). View > Details pane shows or hides it."""
+        if self.details is not None:
+            return self.details
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from ereg_desktop.ui.details_pane import DetailsPane
+
+        ctx = self.ctx
+        from ereg_desktop.presenters.details_chart import WithRecords
+
+        # called on the worker: both databases open there
+        self.details = DetailsPane(lambda: WithRecords(ctx.metrics, ctx.history))
+        dock = QDockWidget("Details", self)
+        dock.setObjectName("detailsDock")
+        dock.setWidget(self.details)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)  # fmt: skip
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setText("&Details pane")
+        toggle.setShortcut("Ctrl+D")
+        self.view_menu.addAction(toggle)
+        self._selection_changed()
+        return self.details
+
     def _selection_changed(self, *_: object) -> None:
         row = self.selected_row()
+        if self.details is not None:
+            if row is None:
+                self.details.clear()
+            else:
+                same_server = [r.app for c in range(3) for r in self.model.rows(c)
+                               if r.server_id == row.server_id]  # fmt: skip
+                self.details.show_app(row.server_id, row.app, same_server)
         self.open_url_action.setEnabled(bool(row is not None and row.url))
         self.monitoring_action.setEnabled(self.monitoring_server() is not None)
         if self._deployment is not None:

@@ -21,8 +21,11 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
+from ereg_desktop.presenters.recent_memory import RecentMemory
+from ereg_desktop.presenters.restart_rate import Health, RestartRate
 from ereg_desktop.services.durations import age_text, uptime_text
 from ereg_desktop.services.status import CONNECTED, MISSING, AppStatus, ServerStatus
 from ereg_desktop.store.inventory import DeploymentRef, Inventory
@@ -40,6 +43,7 @@ NOT_CONNECTED = "not connected"
 OPERATORS_MARK = "\u2605"  # a star after the system name: the operator's own system
 
 _GREY = QColor(128, 128, 128)
+_ALARM = QColor(200, 0, 0)
 _STATUS_COLOURS = {
     "online": QColor(0, 128, 0),
     "stopped": QColor(176, 96, 0),
@@ -49,6 +53,8 @@ _STATUS_COLOURS = {
 }
 
 Index = QModelIndex | QPersistentModelIndex
+QUIET = Health("", 0)
+SPARK_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the Memory cell's recent samples
 
 
 @dataclass
@@ -60,6 +66,7 @@ class ProcessRow:
     ref: DeploymentRef | None = None
     server_status: ServerStatus | None = None
     operators: bool = False
+    health: Health = QUIET  # restarts in the last hour, a crash loop (from successive samples)
 
     @property
     def url(self) -> str:
@@ -96,10 +103,16 @@ class ProcessRow:
         status = self.server_status.status_of(self.app)
         if p is None:
             return (status, "", "", "", "", "")
+        h = self.health
+        if h.state == "crash loop" and not self.stale:
+            status = "crash loop"  # it reads online between crashes: that is not the news
+        restarts = str(p.restarts)
+        if h.restarts_last_hour and not self.stale:
+            restarts = f"{p.restarts} (+{h.restarts_last_hour}/h)"
         return (
             status,
             "" if p.pid is None else str(p.pid),
-            str(p.restarts),
+            restarts,
             "" if p.uptime_s is None else uptime_text(self._uptime(p.uptime_s, now)),
             # pm2 reports 0 for a process that is not running: show nothing rather than "0 MiB"
             memory_text(p.memory_bytes) if p.pid is not None else "",
@@ -128,6 +141,10 @@ class SystemsModel(QAbstractItemModel):
         self._clock = clock
         self._bold_font: QFont | None = None
         self._statuses: dict[str, ServerStatus] = {}
+        self._restart_rate = RestartRate()
+        self._recent_memory = RecentMemory()
+        self._fresh_sample = False  # the status being applied is a new sample of its server
+        self._warning_icon: QIcon | None = None
         self._inventory = inventory
         self._rows: list[list[ProcessRow]] = [[] for _ in CATEGORIES]
         self._build_rows()
@@ -165,6 +182,8 @@ class SystemsModel(QAbstractItemModel):
     def apply_status(self, status: ServerStatus) -> None:
         """Show a server's pm2 status: change only the cells that differ, keep selections."""
         self._statuses[status.server_id] = status
+        self._restart_rate.feed(status)
+        self._fresh_sample = self._recent_memory.feed(status)
         for category in (PRODUCTION, DEVELOPMENT):
             for number, row in enumerate(self._rows[category]):
                 if row.server_id == status.server_id:
@@ -205,10 +224,16 @@ class SystemsModel(QAbstractItemModel):
     ) -> None:
         before = (row.status_cells(), row.stale)
         row.server_status = status
+        now = status.taken_at if status.taken_at is not None else self._clock()
+        row.health = self._restart_rate.health(row.server_id, status.apps.get(row.app), now)
         after = (row.status_cells(), row.stale)
-        if before == after:
-            return
         parent = self.index(category, 0)
+        if before == after:
+            if self._fresh_sample and row.process is not None and row.process.pid is not None:
+                # the figures are the same, the sparkline moved on
+                cell = self.index(number, MEMORY, parent)
+                self.dataChanged.emit(cell, cell, [SPARK_ROLE])
+            return
         for offset, column in enumerate(STATUS_COLUMNS):
             if before[1] != after[1] or before[0][offset] != after[0][offset]:
                 cell = self.index(number, column, parent)
@@ -292,9 +317,20 @@ class SystemsModel(QAbstractItemModel):
             return self._bold()
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(row, column)
+        if role == SPARK_ROLE and column == MEMORY and not row.stale and row.process is not None:
+            points = self._recent_memory.points(row.server_id, row.app)
+            return points if len(points) > 1 else None
+        if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
+            return self._warning() if row.health.alarming and not row.stale else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
+
+    def _warning(self) -> QIcon:
+        if self._warning_icon is None:
+            style = QApplication.style()
+            self._warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return self._warning_icon
 
     def _bold(self) -> QFont:
         if self._bold_font is None:
@@ -356,6 +392,16 @@ class SystemsModel(QAbstractItemModel):
             return f"stale: {age} old ({row.server_id} {status.state}{why})"
         if status.reason:
             return status.reason
+        h, p = row.health, row.process
+        if h.alarming and p is not None:
+            if h.state == "errored":
+                return f"errored: pm2 stopped restarting {row.app} ({p.restarts} restarts in all)"
+            return (
+                f"crash loop: pm2 restarted {row.app} {h.restarts_last_hour} times in the last "
+                f"hour ({p.restarts} in all); it reads online between crashes. Its logs say why."
+            )
+        if h.restarts_last_hour and p is not None:
+            return f"{row.app} restarted {h.restarts_last_hour} time(s) in the last hour"
         return None
 
     def _foreground(self, row: ProcessRow, column: int) -> QColor | None:
@@ -363,6 +409,10 @@ class SystemsModel(QAbstractItemModel):
             return None
         if row.server_status is None or row.stale:
             return _GREY
+        if column in (STATUS, RESTARTS) and row.health.alarming:
+            return _ALARM
+        if column == RESTARTS and row.health.restarts_last_hour:
+            return _STATUS_COLOURS["stopped"]
         if column == STATUS:
             return _STATUS_COLOURS.get(row.status_cells()[0])
         return None

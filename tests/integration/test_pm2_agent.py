@@ -148,8 +148,8 @@ def test_killed_agent_falls_back_to_polling_and_a_reconnect_brings_it_back(
 ) -> None:
     sandbox.wait_all_online()
     server = server_of(sandbox)
-    rec = Recorder()
-    mon = AgentMonitor(Monitor(pool), rec, interval_s=1.0)
+    rec, recorded = Recorder(), Recorder()
+    mon = AgentMonitor(Monitor(pool, record=lambda _sid, st: recorded(st)), rec, interval_s=1.0)
     try:
         first = mon.poll(server)  # a jlist poll, and the agent starts
         assert first.state == CONNECTED and "els" in first.apps
@@ -160,6 +160,7 @@ def test_killed_agent_falls_back_to_polling_and_a_reconnect_brings_it_back(
         fresh = mon.poll(server)  # a snapshot the agent takes on request, never an older one
         assert fresh is mon.agent(server.id).latest  # type: ignore[union-attr]
         assert fresh.taken_at is not None and fresh.taken_at >= asked
+        assert recorded.snapshot()[-1] is fresh  # the agent's statuses go to the history too
 
         pids = wait_until(lambda: agent_pids(sandbox), 10, "the agent's process")
         sandbox.run_as_user(f"kill -9 {pids[0]}", check=True)
