@@ -166,6 +166,26 @@ class ConnectionPool:
         ``stop`` is set the channel is closed and the call returns (exit code -1)."""
         return self._exec(server, remote_command(argv), timeout, on_line, stop=stop)
 
+    def open_channel(self, server: Server, argv: Sequence[str]) -> paramiko.Channel:
+        """Start ``argv`` (login shell) on a new channel and hand it over, stdin open: for a
+        long-lived remote process the caller reads and writes itself and closes (the remote
+        process sees its stdin end). Raises like :meth:`run` when the channel cannot open."""
+        transport = self.transport(server)
+        chan: paramiko.Channel | None = None
+        try:
+            chan = transport.open_session(timeout=self.connect_timeout)
+            chan.exec_command(remote_command(argv))
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            if chan is not None:
+                chan.close()
+            if transport.is_active():
+                raise Unreachable(
+                    server, f"the server refused a new session ({ssh_failure(exc)})"
+                ) from None
+            self._drop_transport(server.id, transport)
+            raise Unreachable(server, f"connection lost ({ssh_failure(exc)})") from None
+        return chan
+
     def _exec(
         self,
         server: Server,

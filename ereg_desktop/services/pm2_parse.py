@@ -65,7 +65,21 @@ def _parse(stdout: str, now: float) -> Pm2Snapshot:
     line = _json_line(stdout)
     if line is None:
         raise _Unreadable("no JSON list line")
-    processes = json.loads(line)
+    return _fold(json.loads(line), now, spawned)
+
+
+def parse_processes(processes: object, server_id: str, now: float) -> Pm2Snapshot:
+    """The same whitelist over an already-decoded list of jlist-shaped entries (the agent's
+    snapshot). Raises :class:`Pm2OutputError` and nothing else."""
+    why = ""
+    try:
+        return _fold(processes, now, False)
+    except _Unreadable as exc:
+        why = str(exc)
+    raise Pm2OutputError(server_id, 0, why)
+
+
+def _fold(processes: object, now: float, spawned: bool) -> Pm2Snapshot:
     if not isinstance(processes, list):
         raise _Unreadable("not a list")
     apps: dict[str, _Fold] = {}

@@ -67,8 +67,9 @@ Built = tuple[Poller, "ConnectionPool | None", Settings]
 
 def _pool_of(poller: Poller) -> ConnectionPool | None:
     from ereg_desktop.services.monitor import Monitor  # on the worker, as the monitor itself
+    from ereg_desktop.services.pm2_agent import AgentMonitor
 
-    return poller.pool if isinstance(poller, Monitor) else None
+    return poller.pool if isinstance(poller, Monitor | AgentMonitor) else None
 
 
 # what the window announces of the engine's alerts (memory and reachability: not yet)
@@ -170,8 +171,10 @@ class LiveStatus(QObject):
 
     def _build_monitor(self) -> Poller:
         from ereg_desktop.services import monitor  # paramiko, cryptography, keyring: on a worker
+        from ereg_desktop.services.pm2_agent import AgentMonitor
 
-        return monitor.attach(self.ctx, self.passphrase_prompt)
+        # the server-side agent where it runs (its snapshots), `pm2 jlist` polls otherwise
+        return AgentMonitor(monitor.attach(self.ctx, self.passphrase_prompt), lambda _e: None)
 
     def _monitor_built(self, built: Built) -> None:
         poller, pool, settings = built
@@ -205,6 +208,9 @@ class LiveStatus(QObject):
 
     def close_connections(self) -> None:
         """After the thread pool is done: close the SSH connections."""
+        stop = getattr(self.monitor, "stop", None)  # the agents' channels (AgentMonitor)
+        if callable(stop):
+            stop()
         if self.pool is not None:
             self.pool.close()
 
@@ -292,7 +298,11 @@ class LiveStatus(QObject):
 
     def _show_state(self, server_id: str) -> None:
         connected = self.pool.is_connected(server_id) if self.pool is not None else None
-        self._set_state(server_id, *self.states.state_text(server_id, connected))
+        text, detail = self.states.state_text(server_id, connected)
+        mode_text = getattr(self.monitor, "mode_text", None)  # "agent" or "polling (why)"
+        if callable(mode_text) and text.startswith("connected"):
+            text = f"{text} \u00b7 {mode_text(server_id)}"
+        self._set_state(server_id, text, detail)
 
     def _set_state(self, server_id: str, text: str, detail: str = "") -> None:
         self.window.set_server_state(server_id, text, detail)

@@ -177,6 +177,8 @@ def test_first_connection_asks_then_shows_live_rows_crashes_and_no_secret(
     gui.live.timer.setInterval(300)  # crashy restarts every ~1.5 s
     qtbot.waitUntil(lambda: any(c.app == "crashy" for c in gui.live.alerts), timeout=30_000)
     assert "crashy on sandbox crashed" in gui.window.statusBar().currentMessage()
+    # the server-side agent took over from `pm2 jlist` polls: the status bar says so
+    qtbot.waitUntil(lambda: gui.label().endswith(" \u00b7 agent"), timeout=30_000)
     gui.window.tree.resizeColumnToContents(0)
     assert gui.window.grab().save(str(SCREENSHOTS / "ereg-live.png"))
 
