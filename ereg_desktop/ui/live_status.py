@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog
 
@@ -27,6 +27,7 @@ from ereg_desktop.services.alerts import (
     AlertEngine,
 )
 from ereg_desktop.services.crashes import Crash
+from ereg_desktop.services.pm2_events import ModeChanged, Snapshot
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.settings import (
@@ -83,6 +84,7 @@ class LiveStatus(QObject):
 
     status_applied = Signal(object)  # the ServerStatus given to the window
     crash_detected = Signal(object)  # Crash
+    agent_event = Signal(object)  # a pm2_events event pushed by a server's agent (any thread)
     monitor_failed = Signal(str)
 
     def __init__(
@@ -109,6 +111,7 @@ class LiveStatus(QObject):
         # crashes, crash loops and stops by someone else, once per event; this window's own
         # restarts and stops (DeploymentActions.write_running) are expected, not alerted
         self.alert_engine = AlertEngine(clock=clock)
+        self.agent_event.connect(self._agent_pushed, Qt.ConnectionType.QueuedConnection)
         # told while the window is not in front (ui/app.py gives the desktop's; tests their own)
         self.notifier: Notifier | None = None
         self._clock = clock
@@ -173,8 +176,27 @@ class LiveStatus(QObject):
         from ereg_desktop.services import monitor  # paramiko, cryptography, keyring: on a worker
         from ereg_desktop.services.pm2_agent import AgentMonitor
 
-        # the server-side agent where it runs (its snapshots), `pm2 jlist` polls otherwise
-        return AgentMonitor(monitor.attach(self.ctx, self.passphrase_prompt), lambda _e: None)
+        # the server-side agent where it runs (its snapshots and pushed events: a crash is
+        # announced as it happens), `pm2 jlist` polls otherwise
+        return AgentMonitor(monitor.attach(self.ctx, self.passphrase_prompt), self._from_agent)
+
+    def _from_agent(self, event: object) -> None:
+        """On an agent's thread: to the GUI thread (a queued signal), snapshots excepted (they
+        arrive as the refresh's answer)."""
+        if isinstance(event, Snapshot):
+            return
+        try:
+            self.agent_event.emit(event)
+        except RuntimeError:  # the window is gone: nothing to announce to
+            pass
+
+    def _agent_pushed(self, event: object) -> None:
+        if self._closed:
+            return
+        if isinstance(event, ModeChanged):
+            self._show_state(event.server_id)
+        self._report_crashes([Crash(a.server, a.app, a.message)
+                              for a in self.alert_engine.feed(event) if a.kind in WINDOW_ALERTS])  # fmt: skip
 
     def _monitor_built(self, built: Built) -> None:
         poller, pool, settings = built

@@ -77,3 +77,19 @@ def test_a_crash_is_notified_once_when_the_window_is_not_in_front(qtbot, window,
     assert notifier.shown == [
         ("ereg-desktop", "gt on unctad crashed: restarted (restarts 0 \u2192 1)")
     ]
+
+
+def test_a_crash_pushed_by_the_agent_is_announced_at_once_and_once(qtbot, window, live, clock):
+    import threading
+
+    from ereg_desktop.services.pm2_events import ProcessEvent
+
+    event = ProcessEvent("unctad", "els", "exit", False, clock.now + 1)
+    # from another thread, as the agent's reader delivers it
+    threading.Thread(target=live._from_agent, args=(event,)).start()
+    qtbot.waitUntil(lambda: len(live.alerts) == 1, timeout=5000)
+    assert live.alerts[0].app == "els" and "crashed" in live.alerts[0].message
+    assert "els on unctad crashed" in window.statusBar().currentMessage()
+    # the next snapshot shows the restart the event already told of: no second announcement
+    poll(qtbot, live, clock, online("gt"), online("els", restarts=1), online("crashy"))
+    assert len(live.alerts) == 1
