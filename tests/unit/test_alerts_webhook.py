@@ -18,6 +18,9 @@ ALERT = Alert("s1", "gt", CRASH, "gt on s1 crashed (restarts 2 \u2192 3)", 1.0)
 SECRET_PATH = "/services/T000/B000/s3cr3t-token"
 
 
+RELEASE = threading.Event()
+
+
 class Receiver(BaseHTTPRequestHandler):
     got: list[tuple[str, str, dict[str, object]]] = []
     status = 200
@@ -26,7 +29,8 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).got.append((self.path, self.headers["Content-Type"], json.loads(body)))
-        time.sleep(type(self).delay)  # the slow server under test, not synchronisation
+        if type(self).delay:  # the slow server under test: it answers when the test is done
+            RELEASE.wait(type(self).delay)
         try:
             self.send_response(type(self).status)
             self.end_headers()
@@ -41,11 +45,13 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[ThreadingHTTPServer]:
     Receiver.got, Receiver.status, Receiver.delay = [], 200, 0.0
+    RELEASE.clear()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     srv.daemon_threads = True
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
+    RELEASE.set()
     srv.shutdown()
     srv.server_close()
 

@@ -13,6 +13,8 @@ import pytest
 
 from ereg_desktop.services.health import check_url
 
+RELEASE = threading.Event()  # the slow page answers once the test is done with it
+
 
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
@@ -20,7 +22,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/slow":
-            time.sleep(3)
+            RELEASE.wait(10)
         if self.path == "/same":
             self.send_response(302)
             self.send_header("Location", "/")
@@ -41,11 +43,13 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def base() -> Iterator[str]:
+    RELEASE.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    RELEASE.set()
     server.shutdown()
     server.server_close()
 

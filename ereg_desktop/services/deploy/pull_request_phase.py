@@ -26,11 +26,11 @@ from ereg_desktop.services.deploy.result import Outcome
 from ereg_desktop.services.deploy.run_state import RunEnd, RunState
 from ereg_desktop.services.github.errors import MergeRefused
 from ereg_desktop.services.i18n.findings import Severity
+from ereg_desktop.services.i18n.messages_file import EMPTY_FILE
 from ereg_desktop.services.i18n.review import build_review
 
 BRANCH = "server-translations"
 BASE = "master"
-EMPTY_FILE = b"{\n  \n}\n"
 
 
 def pull_request(run: RunState) -> str | RunEnd:

@@ -39,12 +39,10 @@ from ereg_desktop.services.deploy.translations_read import (
 )
 from ereg_desktop.services.deploy.translations_write import write_back
 from ereg_desktop.services.i18n.findings import Severity
-from ereg_desktop.services.i18n.messages_file import blob_sha
+from ereg_desktop.services.i18n.messages_file import EMPTY_FILE, blob_sha
 from ereg_desktop.services.i18n.review import TranslationReview, apply_edits, build_review
 from ereg_desktop.services.shown_text import printable
 from ereg_desktop.services.status import AppStatus
-
-EMPTY_FILE = b"{\n  \n}\n"
 
 
 def upload_shell(run: RunState) -> UploadShell:

@@ -24,13 +24,14 @@ from ereg_desktop.services.deploy.steps import (
     check_app,
     script,
 )
+from ereg_desktop.services.i18n.messages_file import EMPTY_FILE
 from ereg_desktop.services.i18n.review import DataFileDiff, TranslationReview
 from ereg_desktop.services.shown_text import printable
 
 TRANSLATIONS_FILE = "i18n-messages.json"
 SCAN_MAP_FILE = "i18n-scan-map.generated.json"
 DATA_DIR = "data/"
-EMPTY_MESSAGES = b"{\n  \n}\n"  # the panel's empty map: what a missing file means
+EMPTY_MESSAGES = EMPTY_FILE  # the panel's empty map: what a missing file means
 MARK = "@@ereg-desktop:"
 _VERSION = "1"
 _SHA_RE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")  # sha1, or sha256 repositories
