@@ -23,10 +23,16 @@ def audit_lines(box: Any, app: str) -> list[dict[str, Any]]:
     return [r for r in map(json.loads, res.stdout.splitlines()) if r["app"] == app]
 
 
-def newest_job(box: Any, app: str) -> Path:
-    jobs = sorted((Path(box.home) / ".ereg-desktop/jobs").glob(f"*-{app}-*"))
-    assert jobs, "no server job was started"
-    return jobs[-1]
+def app_jobs(box: Any, app: str) -> set[Path]:
+    return set((Path(box.home) / ".ereg-desktop/jobs").glob(f"*-{app}-*"))
+
+
+def new_job(box: Any, app: str, before: set[Path]) -> Path:
+    """The one job of ``app`` started since ``before`` (names sort by second, then at random:
+    the newest by name may be an older job of the same second)."""
+    jobs = app_jobs(box, app) - before
+    assert len(jobs) == 1, f"expected one new server job, found {sorted(jobs)}"
+    return jobs.pop()
 
 
 PHASES = [
@@ -65,6 +71,7 @@ def test_desktop_killed_then_deploy_again_records_the_job_once(
     sandbox.set_setup(APP, seconds=setup_s, fail=False)
     new = sandbox.push_commit(APP, {f"killed-{when[:5]}.txt": "k\n"}, f"killed at {when}")
     log = tmp_path / "first.log"
+    jobs_before = app_jobs(sandbox, APP)
     first = cli.start("deploy", APP, "--yes", log=log)
     try:
         wait_until(lambda: when in log.read_text(errors="replace") or first.poll() is not None,
@@ -75,7 +82,7 @@ def test_desktop_killed_then_deploy_again_records_the_job_once(
     finally:
         if first.poll() is None:
             first.kill()
-    job = newest_job(sandbox, APP)
+    job = new_job(sandbox, APP, jobs_before)
     wait_until((job / "exit").exists, 60, "the server job to finish without its desktop")
     assert (job / "exit").read_text().strip() == "0"
     assert (Path(sandbox.home) / ".ereg-desktop/locks" / APP).exists()  # the job's until recorded
