@@ -54,9 +54,8 @@ for size in 16 24 32 48 64 128 256 512; do
 done
 put "$RES/icons/ereg-desktop.svg" "$DATA/icons/hicolor/scalable/apps/$ID.svg"
 put "$RES/$ID.metainfo.xml" "$DATA/metainfo/$ID.metainfo.xml"
-# menus and docks pick the new entry and icon up at once where these tools exist
+# menus pick the new entry up at once where this tool exists
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$DATA/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$DATA/icons/hicolor" || true
 echo "installed: $BIN/ereg-desktop ($("$BIN/ereg-desktop" --version))"
 
 if [ "${1:-}" != "--no-open" ]; then
