@@ -7,7 +7,6 @@ The source is the top-level ``resources/`` folder of the repository; a wheel shi
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -23,8 +22,10 @@ _MARKER = Path("icons", "ereg-desktop.svg")
 
 def resources_dir() -> Path | None:
     """The folder holding ``icons/``, the desktop entry and the metainfo; None if none is found."""
-    packaged = Path(str(importlib.resources.files(ereg_desktop).joinpath("resources")))
-    source = Path(ereg_desktop.__file__).resolve().parent.parent / "resources"
+    # the package's folder: site-packages/ereg_desktop, or the frozen app's (PyInstaller gives its
+    # modules a __file__ there); not importlib.resources: its import alone costs the start-up ~10 ms
+    package = Path(ereg_desktop.__file__).resolve().parent
+    packaged, source = package / "resources", package.parent / "resources"
     for folder in (packaged, source):
         if (folder / _MARKER).is_file():
             return folder
