@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -126,3 +127,19 @@ def test_the_window_icon_comes_from_resources(qapp: object) -> None:
     icon = resources.app_icon()
     assert sorted(s.width() for s in icon.availableSizes()) == list(resources.ICON_SIZES)
     assert icon.pixmap(QSize(32, 32)).size() == QSize(32, 32)
+
+
+def test_self_test_opens_the_window_with_its_icon_and_closes(tmp_path: Path) -> None:
+    """``ereg-desktop --self-test`` (the frozen build's smoke test runs it too): exit 0 after the
+    first paint, the icon found; no live status, so no server is contacted."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)  # the self-test goes offscreen by itself
+    env["PYTHONPATH"] = str(ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "ereg_desktop", "--config-dir", str(tmp_path), "--self-test"],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ereg-desktop: self-test ok (the first paint)" in res.stdout
+    # the profile it was given (a new one gets the default inventory), not the operator's
+    assert (tmp_path / "inventory.toml").is_file()
