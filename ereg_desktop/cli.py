@@ -52,6 +52,12 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         help="keep every file (inventory, known hosts, history) in DIR",
     )
     parser.add_argument("--inventory", metavar="FILE", help="use this inventory file")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen, wait for its first paint (with --demo: its first status),"
+        " close; exit 0 if all worked",
+    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -90,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ereg_desktop.ui.app import run_gui
 
         paths = AppPaths.resolve(known.config_dir, known.inventory)
+        if known.self_test:  # the frozen build's smoke test (packaging/smoke_test.sh)
+            from ereg_desktop.ui.self_test import run_self_test
+
+            demo = bool(getattr(known, "demo", False))
+            return run_self_test(paths, [sys.argv[0], *args_list], status=demo)
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
     command = next((a for a in rest if a in COMMANDS), None)

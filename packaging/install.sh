@@ -36,9 +36,26 @@ fi
 
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$SRC"
-mkdir -p "$BIN" "$DATA/applications"
+mkdir -p "$BIN"
 ln -sf "$VENV/bin/ereg-desktop" "$BIN/ereg-desktop"
-sed "s|@BIN@|$BIN|" packaging/ereg-desktop.desktop > "$DATA/applications/ereg-desktop.desktop"
+
+# The desktop entry (its Exec the full path: ~/.local/bin may not be on the session's PATH), the
+# icon in every hicolor size and the AppStream metainfo, all from resources/.
+ID=org.eregistrations.EregDesktop
+RES=resources
+put() { mkdir -p "$(dirname "$2")" && cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2"; }
+mkdir -p "$DATA/applications"
+sed -e "s|^Exec=ereg-desktop|Exec=$BIN/ereg-desktop|" -e "s|^TryExec=ereg-desktop|TryExec=$BIN/ereg-desktop|" \
+  "$RES/$ID.desktop" > "$DATA/applications/$ID.desktop.tmp"
+mv -f "$DATA/applications/$ID.desktop.tmp" "$DATA/applications/$ID.desktop"
+rm -f "$DATA/applications/ereg-desktop.desktop"  # the entry of earlier versions
+for size in 16 24 32 48 64 128 256 512; do
+  put "$RES/icons/ereg-desktop-$size.png" "$DATA/icons/hicolor/${size}x$size/apps/$ID.png"
+done
+put "$RES/icons/ereg-desktop.svg" "$DATA/icons/hicolor/scalable/apps/$ID.svg"
+put "$RES/$ID.metainfo.xml" "$DATA/metainfo/$ID.metainfo.xml"
+# menus pick the new entry up at once where this tool exists
+command -v update-desktop-database >/dev/null && update-desktop-database -q "$DATA/applications" || true
 echo "installed: $BIN/ereg-desktop ($("$BIN/ereg-desktop" --version))"
 
 if [ "${1:-}" != "--no-open" ]; then

@@ -63,8 +63,12 @@ def _no_display() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_gui(paths: AppPaths, argv: list[str]) -> int:
-    """``argv`` is the whole command line, program name first (Qt reads its own options there)."""
+def run_gui(
+    paths: AppPaths, argv: list[str], on_live: Callable[[LiveStatus], object] | None = None
+) -> int:
+    """``argv`` is the whole command line, program name first (Qt reads its own options there).
+
+    ``on_live`` is given the live status once it is built (``--self-test`` waits on its signals)."""
     if _no_display() and not QApplication.instance():
         print(
             "ereg-desktop: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)."
@@ -76,6 +80,10 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("ereg-desktop")
     app.setOrganizationName("eRegistrations")
+    from ereg_desktop.ui.resources import APP_ID, app_icon  # resources/: the icon, the .desktop
+
+    app.setDesktopFileName(APP_ID)  # Wayland finds the icon through the installed desktop entry
+    app.setWindowIcon(app_icon())
     ctx = AppContext.for_gui(paths)
     window = MainWindow(ctx)
     # Live status is built after the first paint and polls on workers: its module, paramiko and
@@ -89,6 +97,8 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
 
         live.append(LiveStatus(window, ctx))
         live[0].notifier = DesktopNotifier(window)
+        if on_live is not None:
+            on_live(live[0])
         live[0].start()
         window.add_details_pane()
 
