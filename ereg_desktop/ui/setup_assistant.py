@@ -31,7 +31,7 @@ from ereg_desktop.ui.keys_dialog import ChooseFile, Confirm, choose_key_file, co
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.setup_check_pages import GitHubPage, HostPage, TestPage
 from ereg_desktop.ui.setup_pages import KeyPage, MessagePage, OperatorPage
-from ereg_desktop.ui.tasks import SHORT, run_task
+from ereg_desktop.ui.tasks import SHORT, Task, run_task
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.main_window import MainWindow
@@ -150,7 +150,7 @@ def open_assistant(window: MainWindow) -> SetupAssistant:
     return assistant
 
 
-def offer_setup(window: MainWindow) -> None:
+def offer_setup(window: MainWindow) -> Task:
     """After the first paint: read the keyring on a worker; show the offer if something is
     missing (a keyring that cannot be read is missing too: the assistant says why)."""
     ctx = window.ctx
@@ -164,7 +164,7 @@ def offer_setup(window: MainWindow) -> None:
         except EregError as exc:
             return [f"the keyring cannot be read ({exc.short})"]
 
-    run_task(
+    return run_task(
         lambda _progress: missing(),
         kind=SHORT,
         receiver=window,

@@ -3,13 +3,12 @@ the connection test that says what is still missing. The network runs on POLL wo
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.ui.setup_pages import ERROR_STYLE, WorkPage
@@ -231,15 +230,35 @@ _MARK = {"ok": "\u2713", "failed": "\u2717", "not tried": "\u2013"}
 _COLOUR = {"ok": "#1b7f3b", "failed": "#b00020", "not tried": "#777777"}
 
 
-def steps_html(steps: list[CheckStep]) -> str:
-    rows = []
-    for step in steps:
-        rows.append(
-            f"<tr><td style='color:{_COLOUR[step.state]}; font-weight:bold; padding-right:6px'>"
-            f"{_MARK[step.state]}</td><td style='padding-right:10px'><b>"
-            f"{html.escape(step.title)}</b></td><td>{html.escape(step.message)}</td></tr>"
+def steps_text(steps: list[CheckStep]) -> str:
+    """The steps as plain lines (for the clipboard, and to read in tests)."""
+    return "\n".join(f"{_MARK[s.state]} {s.title}: {s.message}" for s in steps)
+
+
+def _fill(grid: QGridLayout, steps: list[CheckStep]) -> None:
+    """One row per step: the mark, the step, what was found (word-wrapped)."""
+    while grid.count():
+        item = grid.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+    for row, step in enumerate(steps):
+        mark = QLabel(_MARK[step.state])
+        mark.setStyleSheet(f"color: {_COLOUR[step.state]}; font-weight: bold;")
+        title = QLabel(step.title)
+        title.setStyleSheet(
+            "font-weight: bold;" + (" color: #777777;" if step.state == "not tried" else "")
         )
-    return "<table cellspacing='4'>" + "".join(rows) + "</table>"
+        text = QLabel(step.message)
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if step.state != "ok":
+            text.setStyleSheet(f"color: {_COLOUR[step.state]};")
+        for column, label in enumerate((mark, title, text)):
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(label, row, column)
+    grid.setColumnStretch(2, 1)
 
 
 class TestPage(WorkPage):
@@ -248,18 +267,16 @@ class TestPage(WorkPage):
     def __init__(self) -> None:
         super().__init__("Connection test", "")
         self.steps: list[CheckStep] = []
-        self.results = QLabel()
-        self.results.setObjectName("checkSteps")
-        self.results.setWordWrap(True)
-        self.results.setTextFormat(Qt.TextFormat.RichText)
-        self.results.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.results = QGridLayout()
+        self.results.setHorizontalSpacing(10)
         self.summary = QLabel()
         self.summary.setObjectName("checkSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.again = QPushButton("Test again")
         self.again.clicked.connect(self.initializePage)
-        self.layout_.addWidget(self.results)
+        self.layout_.addLayout(self.results)
+        self.layout_.addSpacing(8)
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(self.again, 0, Qt.AlignmentFlag.AlignRight)
         self.layout_.addWidget(self.message)
@@ -293,7 +310,7 @@ class TestPage(WorkPage):
         from ereg_desktop.services.connection_check import all_ok, summary
 
         self.steps = steps
-        self.results.setText(steps_html(steps))
+        _fill(self.results, steps)
         ok = all_ok(steps)
         self.summary.setStyleSheet("color: #1b7f3b;" if ok else ERROR_STYLE)
         self.summary.setText(summary(steps) if ok else f"Still missing \u2014 {summary(steps)}")

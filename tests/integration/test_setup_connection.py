@@ -1,0 +1,86 @@
+"""The set-up assistant's connection test against the real sshd: what it says for a host not
+trusted yet, a key the server does not know, a missing pm2, and a computer that is set up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox import Sandbox
+from test_status_support import sandbox_server, store_sandbox_key
+
+from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
+from ereg_desktop.services import keys
+from ereg_desktop.services.connection_check import (
+    HOST_KEY,
+    LOGIN,
+    PM2,
+    REACH,
+    all_ok,
+    check_connection,
+    summary,
+)
+from ereg_desktop.store.secrets import SecretStore
+
+
+def trusted(sandbox: Sandbox, tmp_path: Path) -> KnownHosts:
+    kh = KnownHosts(tmp_path / "known_hosts")
+    kh.trust(sandbox.host, sandbox.port, fetch_host_key(sandbox_server(sandbox)))
+    return kh
+
+
+def test_unknown_host_shows_the_sandbox_fingerprint(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    store_sandbox_key(store, sandbox)
+    kh = tmp_path / "known_hosts"
+    steps = check_connection(sandbox_server(sandbox), store, KnownHosts(kh))
+    by_title = {s.title: s for s in steps}
+    assert by_title[REACH].ok
+    host = by_title[HOST_KEY]
+    assert host.state == "failed" and host.offered_fingerprint == sandbox.host_key_fingerprint()
+    assert sandbox.host_key_fingerprint() in host.message and "not trusted yet" in host.message
+    assert by_title[LOGIN].state == by_title[PM2].state == "not tried"
+    assert not kh.exists()  # the check pins nothing
+
+
+def test_unknown_host_without_a_key_still_shows_the_fingerprint(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    steps = check_connection(sandbox_server(sandbox), store, KnownHosts(tmp_path / "kh"))
+    by_title = {s.title: s for s in steps}
+    assert by_title[HOST_KEY].offered_fingerprint == sandbox.host_key_fingerprint()
+    assert summary(steps).startswith("SSH key: no SSH key is stored for sandbox")
+
+
+def test_a_key_not_in_authorized_keys_is_refused(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    keys.generate_key(store, "sandbox", "ereg-desktop new operator")  # nobody added it
+    steps = check_connection(sandbox_server(sandbox), store, trusted(sandbox, tmp_path))
+    assert [s.state for s in steps] == ["ok", "ok", "ok", "failed", "not tried"]
+    login = steps[3]
+    assert login.title == LOGIN
+    assert login.message.startswith("the server refused the key: it is not yet in authorized_keys")
+    assert "Test Admin" in login.message and "step 3" in login.message
+
+
+def test_the_sandbox_key_works_and_pm2_is_found(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    store_sandbox_key(store, sandbox)
+    steps = check_connection(sandbox_server(sandbox), store, trusted(sandbox, tmp_path))
+    assert all_ok(steps), steps
+    assert steps[2].message.endswith(sandbox.host_key_fingerprint())
+    assert steps[4].title == PM2 and steps[4].message.startswith("pm2 is /")
+    assert summary(steps).startswith("Everything works")
+
+
+def test_a_command_missing_from_the_login_path(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    store_sandbox_key(store, sandbox)
+    steps = check_connection(
+        sandbox_server(sandbox), store, trusted(sandbox, tmp_path), pm2_command="pm2-not-here"
+    )
+    assert [s.state for s in steps] == ["ok", "ok", "ok", "ok", "failed"]
+    assert steps[4].message.startswith("pm2-not-here is not on the account's login PATH")
