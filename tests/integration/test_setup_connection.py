@@ -84,3 +84,49 @@ def test_a_command_missing_from_the_login_path(
     )
     assert [s.state for s in steps] == ["ok", "ok", "ok", "ok", "failed"]
     assert steps[4].message.startswith("pm2-not-here is not on the account's login PATH")
+
+
+def test_the_assistant_trusts_the_sandbox_and_its_test_passes(
+    qtbot, sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    """The wizard's host-key and test pages against the real sshd, with the sandbox's key."""
+    from PySide6.QtWidgets import QWizard
+
+    from ereg_desktop.context import AppContext
+    from ereg_desktop.store.inventory import Inventory, Operator
+    from ereg_desktop.store.inventory_file import InventoryFile, LoadedInventory
+    from ereg_desktop.store.paths import AppPaths
+    from ereg_desktop.ui.setup_assistant import GITHUB, HOST, KEY, TEST, SetupAssistant
+
+    paths = AppPaths.resolve(config_dir=tmp_path / "config")
+    inventory = Inventory(operator=Operator(name="Ana"), servers=[sandbox_server(sandbox)])
+    f = InventoryFile(paths.inventory_file)
+    f.save(inventory)
+    ctx = AppContext(paths, f, LoadedInventory(inventory, source=f.path), secrets=store)
+    store_sandbox_key(store, sandbox)
+    wizard = SetupAssistant(ctx, connect_timeout=10)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    next_button.click()  # the operator is already saved: nothing to write
+    qtbot.waitUntil(lambda: wizard.currentId() == KEY and not wizard.key_page.busy, timeout=10_000)
+    assert wizard.key_page.public is not None
+    for _ in range(2):
+        next_button.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == HOST, timeout=10_000)
+    host = wizard.host_page
+    qtbot.waitUntil(lambda: host.trust_button.isVisibleTo(host), timeout=15_000)
+    assert host.fingerprint.text() == sandbox.host_key_fingerprint()
+    assert not paths.known_hosts_file.exists()
+    host.trust_button.click()
+    qtbot.waitUntil(lambda: host.trusted and not host.busy, timeout=15_000)
+    assert f"[{sandbox.host}]:{sandbox.port} ssh-ed25519 " in paths.known_hosts_file.read_text()
+    next_button.click()
+    qtbot.waitUntil(
+        lambda: wizard.currentId() == GITHUB and next_button.isEnabled(), timeout=10_000
+    )
+    with qtbot.waitSignal(wizard.connection_tested, timeout=30_000) as tested:
+        next_button.click()
+    assert wizard.currentId() == TEST and tested.args == [True]
+    assert wizard.test_page.summary.text().startswith("Everything works")
+    wizard.reject()
