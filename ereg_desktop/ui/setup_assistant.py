@@ -31,7 +31,7 @@ from ereg_desktop.ui.keys_dialog import ChooseFile, Confirm, choose_key_file, co
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.setup_check_pages import GitHubPage, HostPage, TestPage
 from ereg_desktop.ui.setup_pages import KeyPage, MessagePage, OperatorPage
-from ereg_desktop.ui.tasks import SHORT, Task, run_task
+from ereg_desktop.ui.tasks import POLL, SHORT, Task, run_task
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.main_window import MainWindow
@@ -82,6 +82,7 @@ class SetupAssistant(QWizard):
         ):
             self.setPage(number, page)
         self.finished.connect(lambda _code: self.passphrase_prompt.release_all())
+        self.key_changed.connect(self._forget_connection)
 
     def server(self) -> Server | None:
         server_id = self.operator_page.server_box.currentData()
@@ -97,10 +98,23 @@ class SetupAssistant(QWizard):
 
     def tested(self, ok: bool) -> None:
         server = self.server()
-        pool = self.ctx.pool_if_built
-        if ok and server is not None and pool is not None:
-            pool.retry_now(server.id)  # the window's next poll tries at once, not after a backoff
+        if ok and server is not None:
+            self._forget_connection(server.id)
         self.connection_tested.emit(ok)
+
+    def _forget_connection(self, server_id: str) -> None:
+        """A new key or a passed test: the window's next poll connects afresh, without waiting
+        out a backoff (on a worker: dropping waits for the server's lock while it connects)."""
+        pool = self.ctx.pool_if_built
+        if pool is None:
+            return
+        run_task(
+            lambda _progress: pool.drop(server_id),
+            kind=POLL,
+            receiver=self,
+            on_result=lambda _value: None,
+            on_error=lambda _exc: None,
+        )
 
 
 # --- the offer on a new computer -------------------------------------------------------------

@@ -66,6 +66,7 @@ class HostPage(WorkPage):
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
         self._pinned: dict[str, str] = {}
+        self._pinning = False
         self.dialog: HostKeyDialog | None = None
 
     def initializePage(self) -> None:
@@ -137,7 +138,19 @@ class HostPage(WorkPage):
             return offered
 
         self.say("Checking the key the server offers now\u2026")
+        self._pinning = True
         self.run(pin, self._pinned_key, POLL)
+
+    def set_busy(self, busy: bool) -> None:
+        if not busy:
+            self._pinning = False
+        self.trust_button.setEnabled(not busy)
+        super().set_busy(busy)
+
+    def isComplete(self) -> bool:
+        """Next while the host key is being fetched (a server that does not answer takes the
+        whole timeout): the test says what is missing. Not while a pin is being written."""
+        return not self._pinning
 
     def _pinned_key(self, fingerprint: str) -> None:
         self.trusted = True
