@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sandbox import Sandbox
 from test_status_support import sandbox_server, store_sandbox_key
 
@@ -84,6 +85,27 @@ def test_a_command_missing_from_the_login_path(
     )
     assert [s.state for s in steps] == ["ok", "ok", "ok", "ok", "failed"]
     assert steps[4].message.startswith("pm2-not-here is not on the account's login PATH")
+
+
+def test_a_changed_host_key_is_said_with_and_without_a_key(
+    sandbox: Sandbox, store: SecretStore, tmp_path: Path
+) -> None:
+    from ereg_desktop.remote.hostkeys import fingerprint
+
+    other = keys.to_paramiko(ed25519.Ed25519PrivateKey.generate())  # not the server's
+    kh = KnownHosts(tmp_path / "known_hosts")
+    kh.trust(sandbox.host, sandbox.port, other)
+    server = sandbox_server(sandbox)
+    without_key = {s.title: s for s in check_connection(server, store, kh)}
+    store_sandbox_key(store, sandbox)
+    with_key = {s.title: s for s in check_connection(server, store, kh)}
+    for steps in (without_key, with_key):
+        assert steps[HOST_KEY].state == "failed"
+        assert steps[HOST_KEY].message.startswith(
+            f"the host key changed: pinned {fingerprint(other)}, the server shows "
+            f"{sandbox.host_key_fingerprint()}"
+        )
+        assert steps[LOGIN].state == "not tried"
 
 
 def test_the_assistant_trusts_the_sandbox_and_its_test_passes(

@@ -234,6 +234,11 @@ def test_a_new_computer_gets_the_offer_and_help_opens_it(qtbot, window) -> None:
     assert window.setup_action.text() == "Set up this computer\u2026"
     assert window.setup_action in window.menuBar().actions()[-1].menu().actions()
     assert window.open_setup_assistant() is wizard  # one assistant, raised
+    wizard.operator_page.name_edit.setText("Ana Operator")
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    # saved, then re-read by the window (its tree marks the operator's systems)
+    qtbot.waitUntil(lambda: window.ctx.inventory.operator.name == "Ana Operator", timeout=10_000)
+    assert wizard.currentId() == KEY
     wizard.reject()
 
 
