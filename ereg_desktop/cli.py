@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "due": ("due", "pending commits and whether a restart is due, per deployment"),
     "keys": ("keys", "import, generate or show the SSH key kept in the OS keyring"),
     "hosts": ("hosts", "check and pin a server's SSH host key"),
+    "doctor": ("doctor", "test the connection to a server and say what is missing"),
     "translations": (
         "translations",
         "check two i18n-messages.json files, or review an app's pending translations",

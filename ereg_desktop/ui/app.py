@@ -101,6 +101,9 @@ def run_gui(
             on_live(live[0])
         live[0].start()
         window.add_details_pane()
+        from ereg_desktop.ui.setup_assistant import offer_setup
+
+        offer_setup(window)  # no operator or no key yet: a bar offers the set-up assistant
 
     after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):

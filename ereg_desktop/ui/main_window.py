@@ -158,7 +158,10 @@ class MainWindow(QMainWindow):
         self.view_menu = menus.addMenu("&View")
         self.server_menu = menus.addMenu("Se&rver")
         self.deployment_menu = menus.addMenu("&Deployment")  # filled by ui/deploy_actions.py
-        menus.addMenu("&Help").addAction(self.about_action)
+        # the first-run assistant (ui/setup_assistant.py), also offered by a bar on a new computer
+        self.setup_action = QAction("Set up this computer\u2026", self)
+        self.setup_action.triggered.connect(self.open_setup_assistant)
+        menus.addMenu("&Help").addActions([self.setup_action, self.about_action])
 
         self.toolbar = toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -353,6 +356,11 @@ class MainWindow(QMainWindow):
         if loaded.problem is None:
             self.statusBar().showMessage("Inventory reloaded", 4000)
         self.inventory_reloaded.emit()
+
+    def open_setup_assistant(self) -> QWidget:
+        from ereg_desktop.ui.setup_assistant import open_assistant  # not at start-up
+
+        return open_assistant(self)
 
     def show_about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
