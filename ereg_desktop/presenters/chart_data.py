@@ -114,7 +114,9 @@ def reduce_series(series: Series, t0: float, t1: float, width: int) -> Reduced:
     hi = bisect.bisect_right(times, t1)
     if hi <= lo:
         return Reduced(series.name)
-    values = series.values if isinstance(series.values, list) else list(series.values)
+    values = series.values
+    if not isinstance(values, list):  # sorted in slices: a list of the values
+        values = values.tolist() if isinstance(values, array) else list(values)
     step = (t1 - t0) / width
     spacing = (times[hi - 1] - times[lo]) / (hi - 1 - lo) if hi - 1 > lo else step
     last_x = width - 1

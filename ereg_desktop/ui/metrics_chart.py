@@ -10,11 +10,20 @@ import struct
 import sys
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ereg_desktop.presenters.chart_data import ChartData, Reduced
@@ -182,26 +191,26 @@ def _band(p: QPainter, plot: QRectF, data: ChartData) -> None:
 
 def _envelope(p: QPainter, plot: QRectF, data: ChartData, series: Reduced,
               colour: QColor) -> None:  # fmt: skip
-    """One polyline through each column's high and low (its low only when it differs)."""
-    left, bottom = plot.left(), plot.bottom()
+    """One polyline through each column's high and low, drawn in the plot's pixels."""
     k = plot.height() / data.top if data.top else 0.0
     coords: list[float] = []
     add = coords.extend
     for x, low, high in zip(series.xs, series.lows, series.highs, strict=True):
         if low != high:
-            add((left + x, bottom - high * k, left + x, bottom - low * k))
+            add((x, high, x, low))
         else:
-            add((left + x, bottom - high * k))
+            add((x, high))
+    to_plot = QTransform(1.0, 0.0, 0.0, -k, plot.left(), plot.bottom())
     pen = QPen(colour)
     pen.setCosmetic(True)  # width 1: the raster engine's fast path for long polylines
     p.setPen(pen)
-    p.drawPolyline(polygon(coords))
+    p.drawPolyline(to_plot.map(polygon(coords)))
 
 
-def polygon(coords: list[float]) -> QPolygonF:
+def polygon(coords: Sequence[float]) -> QPolygonF:
     """The points (x0, y0, x1, y1, ...) as a QPolygonF, read from its serialised form (a count
     and the doubles) in one C++ call: no QPointF a point made in Python."""
-    data = array("d", coords)
+    data = coords if isinstance(coords, array) else array("d", coords)
     raw = QByteArray(struct.pack(_COUNT, len(data) // 2) + data.tobytes())
     stream = QDataStream(raw)
     stream.setByteOrder(_ORDER)
