@@ -50,9 +50,10 @@ class WithRecords:
                 until: float | None = None) -> Sequence[Any]:  # fmt: skip
         return list(self.metrics.samples(server_id, app, since, until))
 
-    def series(self, server_id: str, app: str, since: float, until: float | None = None) -> Any:
-        """The samples as columns (``store.metrics.Series``): what the chart reads."""
-        return self.metrics.series(server_id, app, since, until)
+    def points(self, server_id: str, app: str, since: float, until: float | None = None,
+               *, value: str) -> Any:  # fmt: skip
+        """Only what the chart reads of the samples (``store.metrics.Points``)."""
+        return self.metrics.points(server_id, app, since, until, value=value)
 
     def events(self, server_id: str | None, app: str | None, since: float,
                until: float | None = None) -> Sequence[Any]:  # fmt: skip
@@ -101,13 +102,13 @@ def _band(ats: Sequence[float], statuses: Sequence[str], until: float) -> list[S
 
 def _read(store: HistoryLike, request: ChartRequest, app: str, t0: float, t1: float
           ) -> tuple[Sequence[float], Sequence[float], Sequence[str]]:  # fmt: skip
-    """(times, values, statuses) of ``app``: as columns when the store has them (the metrics
-    database's ``series``: no object a sample), else from its samples."""
-    columns = getattr(store, "series", None)
-    if columns is not None:
-        got = columns(request.server_id, app, t0, t1)
-        values = got.memory_max_bytes if request.metric == MEMORY else got.cpu_percent
-        return got.at, values, got.status
+    """(times, values, statuses) of ``app``: as columns of only these when the store has them
+    (the metrics database's ``points``: no object a sample), else from its samples."""
+    points = getattr(store, "points", None)
+    if points is not None:
+        got = points(request.server_id, app, t0, t1,
+                     value="memory_max" if request.metric == MEMORY else "cpu")  # fmt: skip
+        return got.at, got.values, got.status
     samples = store.samples(request.server_id, app, t0, t1)
     if request.metric == MEMORY:
         values = [float(getattr(s, "memory_max_bytes", 0) or s.memory_bytes) for s in samples]

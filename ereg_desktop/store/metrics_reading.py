@@ -14,6 +14,7 @@ from ereg_desktop.store.metrics_compaction import KEEP_MINUTE_S, KEEP_RAW_S, rol
 from ereg_desktop.store.metrics_schema import MINUTE, RAW, TABLES, TEN_MINUTES
 
 CHOICE_SLACK_S = 300.0
+MEMORY_MAX, CPU = "memory_max", "cpu"  # what a chart reads of each point (Points.values)
 
 
 class Sample(NamedTuple):
@@ -62,6 +63,24 @@ class Series:
         return len(self.at)
 
 
+@dataclass(frozen=True)
+class Points:
+    """Only what a chart reads of an app's points, as columns, oldest first: the time, one value
+    (the highest memory of the point's bucket, or the average CPU) and the status."""
+
+    at: array[float]
+    values: array[float]
+    status: list[str]  # each status text once in memory (interned)
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple[Any, ...]]) -> Points:
+        cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 3
+        return cls(array("d", cols[0]), array("d", cols[1]), list(map(sys.intern, cols[2])))
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+
 class Event(NamedTuple):
     server: str
     app: str
@@ -89,9 +108,10 @@ def query(
     since: float,
     until: float,
     level: int,
+    columns: tuple[str, str] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Rows (as :class:`Sample`) of the table of ``level`` up to its compaction mark, then of
-    the finer ones."""
+    """Rows (as :class:`Sample`, or of ``columns``: what the raw table and the compacted ones
+    select) of the table of ``level`` up to its compaction mark, then of the finer ones."""
     out: list[tuple[Any, ...]] = []
     lo = since
     where_server = "" if server_id is None else " AND server = ?"
@@ -101,22 +121,28 @@ def query(
             continue
         args: list[object] = [app, lo, hi] + ([] if server_id is None else [server_id])
         upper = "at <= ?" if res == RAW else "at < ?"
-        if res == RAW:
-            sql = (
-                "SELECT server, app, at, status, memory, memory, cpu, restarts, uptime, 0"
-                f" FROM samples WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
-            )
-        else:
-            sql = (
-                "SELECT server, app, at, status, CAST(round(memory_avg) AS INTEGER), memory_max,"
-                f" cpu_avg, restarts, uptime_min, {res} FROM {TABLES[res]}"
-                f" WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
-            )
+        raw, compacted = columns or _SAMPLE_COLUMNS
+        sql = (
+            f"SELECT {raw if res == RAW else compacted.format(res=res)} FROM {TABLES[res]}"
+            f" WHERE app = ? AND at >= ? AND {upper}{where_server} ORDER BY at"
+        )
         out.extend(conn.execute(sql, args).fetchall())
         lo = max(lo, hi)
-    if server_id is None:
+    if server_id is None and columns is None:
         out.sort(key=lambda r: (r[2], r[0]))
     return out
+
+
+# (the raw table's, the compacted tables') columns of a Sample; of a Points' time, value, status
+_SAMPLE_COLUMNS = (
+    "server, app, at, status, memory, memory, cpu, restarts, uptime, 0",
+    "server, app, at, status, CAST(round(memory_avg) AS INTEGER), memory_max, cpu_avg, restarts,"
+    " uptime_min, {res}",
+)
+POINT_COLUMNS = {
+    MEMORY_MAX: ("at, memory, status", "at, memory_max, status"),
+    CPU: ("at, cpu, status", "at, cpu_avg, status"),
+}
 
 
 def query_events(

@@ -13,7 +13,7 @@ from ereg_desktop.cli import main
 from ereg_desktop.services.pm2_parse import parse_jlist
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, AppStatus, ServerStatus
 from ereg_desktop.store import metrics_compaction, metrics_reading, metrics_schema
-from ereg_desktop.store.metrics import MINUTE, RAW, TEN_MINUTES, MetricsStore
+from ereg_desktop.store.metrics import CPU, MINUTE, RAW, TEN_MINUTES, MetricsStore
 
 T0 = 1_800_000_000.0  # a minute and ten-minute boundary (divisible by 600)
 DATA = Path(__file__).parent / "data" / "pm2"
@@ -333,3 +333,20 @@ def test_series_are_the_samples_as_columns(store: MetricsStore, clock: Clock) ->
     assert cols.status[-1] == "errored" and cols.uptime_s[-1] != cols.uptime_s[-1]  # NaN
     assert list(cols.resolution_s) == [r.resolution_s for r in rows]
     assert len(store.series("u", "nothing", T0)) == 0
+
+
+def test_points_are_what_a_chart_reads_of_the_samples(store: MetricsStore, clock: Clock) -> None:
+    fill(store, clock, T0, T0 + 600)
+    store.record("u", status(T0 + 600, {"a": app("a", memory=9, uptime=None, state="errored")}))
+    clock.now = T0 + 600
+    rows = store.samples("u", "a", T0, resolution=MINUTE)
+    memory = store.points("u", "a", T0, resolution=MINUTE)
+    cpu = store.points("u", "a", T0, value=CPU, resolution=MINUTE)
+    assert len(memory) == len(rows) > 10 and {r.resolution_s for r in rows} == {MINUTE, RAW}
+    assert list(memory.at) == list(cpu.at) == [r.at for r in rows]
+    assert list(memory.values) == [r.memory_max_bytes for r in rows]
+    assert list(cpu.values) == [r.cpu_percent for r in rows]
+    assert memory.status == [r.status for r in rows] and memory.status[-1] == "errored"
+    assert len(store.points("u", "nothing", T0)) == 0
+    with pytest.raises(ValueError, match="uptime"):
+        store.points("u", "a", T0, value="uptime")
