@@ -103,10 +103,10 @@ class ChartData:
 
 def reduce_series(series: Series, t0: float, t1: float, width: int) -> Reduced:
     """(min, max, last) per pixel column: the extremes survive (a memory spike one sample long
-        still shows). One pass over the columns that have samples: each column's end is guessed
-        from the mean spacing of the samples and checked (a bisect only when the guess is wrong, as
-        at a gap), its extremes are the ends of its slice sorted; no object made per sample. The values
-    are numbers (not NaN)."""
+    still shows). One pass over the columns that have samples: each column's end is guessed from
+    the mean spacing of the samples and checked (a bisect only when the guess is wrong, as at a
+    gap), its extremes are the ends of its slice sorted; no object is kept per column or made
+    per sample. The values are numbers (not NaN)."""
     times = series.times
     if width <= 0 or t1 <= t0 or not times:
         return Reduced(series.name)
