@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,15 +38,34 @@ class Span:
 
 
 # One pixel column of a series: (x from the plot's left edge, low, high, last value, the time of
-# the last sample). A plain tuple: 20 x width of them are made per reduction.
+# the last sample).
 Column = tuple[int, float, float, float, float]
 X, LOW, HIGH, LAST, AT = range(5)
 
 
 @dataclass(frozen=True)
 class Reduced:
+    """A series reduced to its pixel columns, held as five columns of numbers (no object a pixel
+    column: a reduction makes no garbage for the collector to walk while the GUI thread waits
+    on it)."""
+
     name: str
-    columns: tuple[Column, ...]
+    xs: array[int] = field(default_factory=lambda: array("l"))
+    lows: array[float] = field(default_factory=lambda: array("d"))
+    highs: array[float] = field(default_factory=lambda: array("d"))
+    lasts: array[float] = field(default_factory=lambda: array("d"))
+    ats: array[float] = field(default_factory=lambda: array("d"))
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+    def column(self, i: int) -> Column:
+        return (self.xs[i], self.lows[i], self.highs[i], self.lasts[i], self.ats[i])
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The columns as tuples, left to right."""
+        return tuple(zip(self.xs, self.lows, self.highs, self.lasts, self.ats, strict=True))
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,7 @@ class ChartData:
 
     @property
     def has_samples(self) -> bool:
-        return any(s.columns for s in self.series)
+        return any(len(s) for s in self.series)
 
     def x_of(self, t: float) -> float:
         return (t - self.t0) / (self.t1 - self.t0) * self.width if self.t1 > self.t0 else 0.0
@@ -72,11 +92,10 @@ class ChartData:
         """Per series, the column nearest to pixel ``x`` (hover: the exact values there)."""
         found: list[tuple[str, Column]] = []
         for s in self.series:
-            if not s.columns:
+            if not len(s):
                 continue
-            xs = [c[X] for c in s.columns]
-            i = bisect.bisect_left(xs, x)
-            candidates = list(s.columns[max(0, i - 1) : i + 1])
+            i = bisect.bisect_left(s.xs, x)
+            candidates = [s.column(j) for j in range(max(0, i - 1), min(i + 1, len(s)))]
             best = min(candidates, key=lambda c: abs(c[X] - x))
             found.append((s.name, best))
         return found
@@ -84,27 +103,67 @@ class ChartData:
 
 def reduce_series(series: Series, t0: float, t1: float, width: int) -> Reduced:
     """(min, max, last) per pixel column: the extremes survive (a memory spike one sample long
-    still shows), the work is a bisect per column and C-level min/max over each slice."""
-    times, values = series.times, series.values
+    still shows). One pass over the columns that have samples: each column's end is guessed from
+    the mean spacing of the samples and checked (a bisect only when the guess is wrong, as at a
+    gap), its extremes are the ends of its slice sorted; no object is kept per column or made
+    per sample. The values are numbers (not NaN)."""
+    times = series.times
     if width <= 0 or t1 <= t0 or not times:
-        return Reduced(series.name, ())
+        return Reduced(series.name)
     lo = bisect.bisect_left(times, t0)
     hi = bisect.bisect_right(times, t1)
+    if hi <= lo:
+        return Reduced(series.name)
+    values = series.values
+    if not isinstance(values, list):  # sorted in slices: a list of the values
+        values = values.tolist() if isinstance(values, array) else list(values)
     step = (t1 - t0) / width
-    columns: list[Column] = []
-    add = columns.append
+    spacing = (times[hi - 1] - times[lo]) / (hi - 1 - lo) if hi - 1 > lo else step
+    last_x = width - 1
+    out = Reduced(series.name)
+    xs, lows, highs, lasts, ats = out.xs, out.lows, out.highs, out.lasts, out.ats
     cut = bisect.bisect_left
-    start = lo
-    for x in range(width):
-        # a column is [its start, the next one's start); the last one ends at t1, included
-        end = hi if x == width - 1 else cut(times, t0 + (x + 1) * step, start, hi)
-        if end > start:
-            chunk = values[start:end]
-            add((x, min(chunk), max(chunk), chunk[-1], times[end - 1]))
-            start = end
-            if start >= hi:
-                break
-    return Reduced(series.name, tuple(columns))
+    start, t = lo, times[lo]
+    x = _column_of(t, t0, step, last_x)
+    bound = t0 + (x + 1) * step
+    while True:
+        # the samples of column x: [t0 + x * step, bound), the last column ends at t1 included
+        if x == last_x:
+            end = hi
+        else:
+            end = start + 1 + int((bound - t) / spacing) if spacing > 0 else hi
+            if end >= hi:
+                end = hi if times[hi - 1] < bound else cut(times, bound, start + 1, hi)
+            elif times[end] < bound or times[end - 1] >= bound:
+                end = cut(times, bound, start + 1, hi)
+        chunk = values[start:end]
+        last = chunk[-1]
+        chunk.sort()  # a copy: faster than min() and max() (floats compared without dispatch)
+        xs.append(x)
+        lows.append(chunk[0])
+        highs.append(chunk[-1])
+        lasts.append(last)
+        ats.append(times[end - 1])
+        if end >= hi:
+            break
+        start, t = end, times[end]
+        x += 1
+        bound = t0 + (x + 1) * step
+        if t >= bound:  # a gap: the next column with samples
+            x = _column_of(t, t0, step, last_x)
+            bound = t0 + (x + 1) * step
+    return out
+
+
+def _column_of(t: float, t0: float, step: float, last_x: int) -> int:
+    """The column whose [t0 + x * step, t0 + (x + 1) * step) holds ``t`` (the last one: up to
+    t1), the bounds computed as the reduction computes them."""
+    x = min(int((t - t0) / step), last_x)
+    while x < last_x and t >= t0 + (x + 1) * step:
+        x += 1
+    while x > 0 and t < t0 + x * step:
+        x -= 1
+    return x
 
 
 def nice_top(value: float) -> float:
@@ -150,7 +209,7 @@ def chart_data(
     """Build on a worker; the widget paints the result. ``unit``: the value axis gets round
     numbers of it (2**20 for memory in MiB)."""
     reduced = tuple(reduce_series(s, t0, t1, width) for s in series)
-    peak = max((c[HIGH] for r in reduced for c in r.columns), default=0.0) / unit
+    peak = max((max(r.highs) for r in reduced if len(r)), default=0.0) / unit
     shown = tuple(m for m in markers if t0 <= m.at <= t1)
     spans = tuple(
         Span(max(s.start, t0), min(s.end, t1), s.up) for s in band if s.end > t0 and s.start < t1

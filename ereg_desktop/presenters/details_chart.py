@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any, NamedTuple, Protocol
 
 from ereg_desktop.presenters.chart_data import ChartData, Marker, Series, Span, chart_data
@@ -49,6 +50,11 @@ class WithRecords:
                 until: float | None = None) -> Sequence[Any]:  # fmt: skip
         return list(self.metrics.samples(server_id, app, since, until))
 
+    def points(self, server_id: str, app: str, since: float, until: float | None = None,
+               *, value: str) -> Any:  # fmt: skip
+        """Only what the chart reads of the samples (``store.metrics.Points``)."""
+        return self.metrics.points(server_id, app, since, until, value=value)
+
     def events(self, server_id: str | None, app: str | None, since: float,
                until: float | None = None) -> Sequence[Any]:  # fmt: skip
         found: list[Any] = list(self.metrics.events(server_id, app, since, until))
@@ -83,16 +89,32 @@ def _marker_kind(kind: str) -> str:
     return kind if kind in ("crash", "deploy") else "restart"  # stops and starts as restarts
 
 
-def _band(samples: Sequence[Any], until: float) -> list[Span]:
+def _band(ats: Sequence[float], statuses: Sequence[str], until: float) -> list[Span]:
+    """The runs of online and of not online samples, each up to the next run's first sample."""
     spans: list[Span] = []
-    for i, s in enumerate(samples):
-        end = samples[i + 1].at if i + 1 < len(samples) else until
-        up = s.status == "online"
-        if spans and spans[-1].up == up and spans[-1].end == s.at:
-            spans[-1] = Span(spans[-1].start, end, up)
-        else:
-            spans.append(Span(s.at, end, up))
+    start, n = 0, len(ats)
+    for up, run in groupby(statuses, key="online".__eq__):
+        end = start + len(list(run))
+        spans.append(Span(ats[start], ats[end] if end < n else until, bool(up)))
+        start = end
     return spans
+
+
+def _read(store: HistoryLike, request: ChartRequest, app: str, t0: float, t1: float
+          ) -> tuple[Sequence[float], Sequence[float], Sequence[str]]:  # fmt: skip
+    """(times, values, statuses) of ``app``: as columns of only these when the store has them
+    (the metrics database's ``points``: no object a sample), else from its samples."""
+    points = getattr(store, "points", None)
+    if points is not None:
+        got = points(request.server_id, app, t0, t1,
+                     value="memory_max" if request.metric == MEMORY else "cpu")  # fmt: skip
+        return got.at, got.values, got.status
+    samples = store.samples(request.server_id, app, t0, t1)
+    if request.metric == MEMORY:
+        values = [float(getattr(s, "memory_max_bytes", 0) or s.memory_bytes) for s in samples]
+    else:
+        values = [float(s.cpu_percent) for s in samples]
+    return [s.at for s in samples], values, [s.status for s in samples]
 
 
 def details_chart(store: HistoryLike, request: ChartRequest) -> ChartData:
@@ -102,14 +124,10 @@ def details_chart(store: HistoryLike, request: ChartRequest) -> ChartData:
     series: list[Series] = []
     band: list[Span] = []
     for number, app in enumerate(request.apps):
-        samples = store.samples(request.server_id, app, t0, t1)
-        if request.metric == MEMORY:
-            values = [float(getattr(s, "memory_max_bytes", 0) or s.memory_bytes) for s in samples]
-        else:
-            values = [float(s.cpu_percent) for s in samples]
-        series.append(Series(app, [s.at for s in samples], values))
+        times, values, statuses = _read(store, request, app, t0, t1)
+        series.append(Series(app, times, values))
         if number == 0:
-            band = _band(samples, t1)
+            band = _band(times, statuses, t1)
     markers = [
         Marker(
             e.at,

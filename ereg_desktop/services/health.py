@@ -2,8 +2,9 @@
 
 One GET with bounded time limits; the status code, the time to the response's headers, and a
 short error in words when there is no answer. A redirect is followed only on the same scheme,
-host and port (at most a few); one to another place is reported as it is, not followed. Blocking:
-run it on a worker.
+host and port (at most a few); one to another place is reported as it is, not followed. The
+deploy's verify asks again for a while until the site answers (``retry_for_s``). Blocking: run it
+on a worker.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +24,7 @@ from ereg_desktop.services.shown_text import printable
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_REDIRECTS = 3
+RETRY_EVERY_S = 0.2
 _READ_LIMIT = 64 << 10
 
 
@@ -35,6 +38,19 @@ class Health:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 400 and not self.error
+
+    @property
+    def answered(self) -> bool:
+        """The app answers: any status below 500 (a login page, a 401 is the app answering)."""
+        return self.status is not None and self.status < 500
+
+    @property
+    def message(self) -> str:
+        """In words, as the deploy's log shows it."""
+        if self.answered:
+            return f"HTTP {self.status} in {(self.seconds or 0.0) * 1000:.0f} ms"
+        what = f"HTTP {self.status}" if self.status is not None else f"no answer ({self.error})"
+        return f"{what} from {self.url}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -68,8 +84,25 @@ class _SameOrigin(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def check_url(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> Health:
-    """GET ``url``; never raises for what the network or the site does."""
+def check_url(
+    url: str,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    *,
+    retry_for_s: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Health:
+    """GET ``url``; never raises for what the network or the site does. With ``retry_for_s``
+    (an app just restarted), ask again every ``RETRY_EVERY_S`` until it has :attr:`answered`
+    or that time has passed, and return the last answer."""
+    end = time.monotonic() + retry_for_s
+    while True:
+        health = _get(url, timeout)
+        if health.answered or time.monotonic() >= end:
+            return health
+        sleep(RETRY_EVERY_S)
+
+
+def _get(url: str, timeout: float) -> Health:
     scheme = urlsplit(url).scheme
     if scheme not in ("http", "https") or not urlsplit(url).hostname:
         return Health(url, None, None, "not an http(s) URL")

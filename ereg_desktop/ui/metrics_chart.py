@@ -6,15 +6,27 @@ apps costs the GUI thread one image copy."""
 
 from __future__ import annotations
 
+import struct
+import sys
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ereg_desktop.presenters.chart_data import ChartData, Column
+from ereg_desktop.presenters.chart_data import ChartData, Reduced
 
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 10, 34  # margins: value labels left, time labels and band below
 BAND_H = 6
@@ -134,7 +146,7 @@ def render_chart(
             _grid(p, plot, data, colours, value_text)
             _band(p, plot, data)
             for i, s in enumerate(data.series):
-                _envelope(p, plot, data, s.columns, PALETTE[i % len(PALETTE)])
+                _envelope(p, plot, data, s, PALETTE[i % len(PALETTE)])
             _markers(p, plot, data)
             _legend(p, plot, data, colours)
         finally:
@@ -177,20 +189,42 @@ def _band(p: QPainter, plot: QRectF, data: ChartData) -> None:
                           BAND_H), colour)  # fmt: skip
 
 
-def _envelope(p: QPainter, plot: QRectF, data: ChartData, columns: tuple[Column, ...],
+def _envelope(p: QPainter, plot: QRectF, data: ChartData, series: Reduced,
               colour: QColor) -> None:  # fmt: skip
-    left, bottom = plot.left(), plot.bottom()
+    """One polyline through each column's high and low, drawn in the plot's pixels."""
     k = plot.height() / data.top if data.top else 0.0
-    points: list[QPointF] = []
-    add = points.append
-    for x, low, high, _last, _at in columns:
-        add(QPointF(left + x, bottom - high * k))
+    coords: list[float] = []
+    add = coords.extend
+    for x, low, high in zip(series.xs, series.lows, series.highs, strict=True):
         if low != high:
-            add(QPointF(left + x, bottom - low * k))
+            add((x, high, x, low))
+        else:
+            add((x, high))
+    to_plot = QTransform(1.0, 0.0, 0.0, -k, plot.left(), plot.bottom())
     pen = QPen(colour)
     pen.setCosmetic(True)  # width 1: the raster engine's fast path for long polylines
     p.setPen(pen)
-    p.drawPolyline(QPolygonF(points))
+    p.drawPolyline(to_plot.map(polygon(coords)))
+
+
+def polygon(coords: Sequence[float]) -> QPolygonF:
+    """The points (x0, y0, x1, y1, ...) as a QPolygonF, read from its serialised form (a count
+    and the doubles) in one C++ call: no QPointF a point made in Python."""
+    data = coords if isinstance(coords, array) else array("d", coords)
+    raw = QByteArray(struct.pack(_COUNT, len(data) // 2) + data.tobytes())
+    stream = QDataStream(raw)
+    stream.setByteOrder(_ORDER)
+    out = QPolygonF()
+    stream >> out
+    return out
+
+
+_COUNT = "<I" if sys.byteorder == "little" else ">I"
+_ORDER = (
+    QDataStream.ByteOrder.LittleEndian
+    if sys.byteorder == "little"
+    else QDataStream.ByteOrder.BigEndian
+)
 
 
 def _markers(p: QPainter, plot: QRectF, data: ChartData) -> None:

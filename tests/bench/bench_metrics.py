@@ -5,8 +5,8 @@
 (a) load: every 10 s of a simulated week, one refresh of ``--apps`` apps recorded through
     ``MetricsStore.record`` (one commit per refresh; compaction every simulated minute, as live);
 (b) the query of the whole span for one app and for every app, at the resolution the store chooses
-    for that age (per minute for a week), in ms (median), as columns (``series``, what a chart
-    holds) and as ``Sample`` rows;
+    for that age (per minute for a week), in ms (median), as columns (``series``), as the chart
+    reads them (``points``: time, max memory, status) and as ``Sample`` rows;
 (c) the process's resident memory (VmRSS) with that history held as the chart would hold it
     (``series`` of every app), then with the columns of the full 10-second week beside it (time,
     memory, CPU as ``array('d')``: what a chart of every raw point would keep), then with the
@@ -90,6 +90,12 @@ def main() -> int:
             series = [store.series("u", n, since) for n in names]
             cols_ms.append((time.perf_counter() - t) * 1000)
         rss_series = rss_mb()
+        points_ms = []
+        for _ in range(5):
+            t = time.perf_counter()
+            points = [store.points("u", n, since) for n in names]
+            points_ms.append((time.perf_counter() - t) * 1000)
+        del points
         tens_ms = []
         for _ in range(5):
             t = time.perf_counter()
@@ -124,6 +130,7 @@ def main() -> int:
             "points_one_app": len(one),
             "query_one_app_ms": round(statistics.median(one_ms), 1),
             "query_all_apps_as_columns_ms": round(statistics.median(cols_ms), 1),
+            "query_all_apps_chart_points_ms": round(statistics.median(points_ms), 1),
             "query_all_apps_as_rows_ms": round(statistics.median(all_ms), 1),
             "points_all_apps": sum(len(c) for c in series),
             "query_all_apps_per_ten_minutes_ms": round(statistics.median(tens_ms), 1),

@@ -3,6 +3,9 @@ kept, markers and the uptime band on the same axis."""
 
 from __future__ import annotations
 
+import random
+from array import array
+
 from ereg_desktop.presenters.chart_data import (
     Marker,
     Series,
@@ -49,3 +52,27 @@ def test_chart_data_places_markers_band_and_axis() -> None:
 
 def test_nice_top() -> None:
     assert [nice_top(v) for v in (0, 0.7, 3, 42, 999)] == [1.0, 1.0, 5.0, 50.0, 1000.0]
+
+
+def test_the_reduction_keeps_each_pixel_columns_min_max_and_last() -> None:
+    """Against a plain per-sample reduction: irregular times, gaps of many columns, a column
+    edge hit exactly, the span's end included; the columns as the store holds them (arrays)."""
+    rnd = random.Random(7)
+    times: list[float] = []
+    t = -50.0
+    for _ in range(5000):
+        t += rnd.choice((10.0, 10.0, 10.0, rnd.uniform(0.1, 30.0), rnd.uniform(200, 3000)))
+        times.append(t)
+    values = [rnd.uniform(0, 1e9) for _ in times]
+    t0, t1, width = 0.0, times[3000], 700  # the last column ends on a sample
+    step = (t1 - t0) / width
+    expected: dict[int, list[float]] = {}
+    for at, v in zip(times, values, strict=True):
+        if t0 <= at <= t1:
+            x = next((x for x in range(width) if at < t0 + (x + 1) * step), width - 1)
+            expected.setdefault(x, []).append(v)
+    r = reduce_series(Series("gt", array("d", times), array("d", values)), t0, t1, width)
+    assert len(r.columns) == len(expected) > 100
+    for x, low, high, last, _at in r.columns:
+        assert (low, high, last) == (min(expected[x]), max(expected[x]), expected[x][-1])
+    assert list(r.xs) == sorted(expected)

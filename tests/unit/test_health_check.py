@@ -14,6 +14,7 @@ import pytest
 from ereg_desktop.services.health import check_url
 
 RELEASE = threading.Event()  # the slow page answers once the test is done with it
+WARMING = {"left": 0}  # /warming answers 503 this many more times (an app starting)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,7 +34,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "http://elsewhere.invalid/x")
             self.end_headers()
             return
-        code = 500 if self.path == "/broken" else 200
+        code = 500 if self.path == "/broken" else 401 if self.path == "/login" else 200
+        if self.path == "/warming" and WARMING["left"] > 0:
+            WARMING["left"] -= 1
+            code = 503
         body = b"ok\n"
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
@@ -44,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def base() -> Iterator[str]:
     RELEASE.clear()
+    WARMING["left"] = 2
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -94,3 +99,28 @@ def test_redirect_elsewhere_is_not_followed(base: str) -> None:
 def test_not_http(url: str) -> None:
     h = check_url(url)
     assert h.status is None and h.error == "not an http(s) URL"
+
+
+def test_retry_until_the_app_answers(base: str) -> None:
+    """The deploy's verify: a site still starting (503) is asked again until it answers."""
+    once = check_url(base + "/warming")
+    assert once.status == 503 and not once.answered
+    again = check_url(base + "/warming", retry_for_s=10)
+    assert again.status == 200 and again.answered and again.message.startswith("HTTP 200 in ")
+    assert WARMING["left"] == 0
+
+
+def test_a_login_page_is_an_answer_but_not_healthy(base: str) -> None:
+    h = check_url(base + "/login", retry_for_s=10)
+    assert h.status == 401 and h.answered and not h.ok
+
+
+def test_retrying_ends_with_the_last_answer_in_words() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/"
+        start = time.monotonic()
+        h = check_url(url, retry_for_s=0.5)
+    assert 0.5 <= time.monotonic() - start < 5
+    assert not h.answered and h.message == f"no answer ({h.error}) from {url}"
+    assert "refused" in h.error

@@ -16,7 +16,7 @@ import pytest
 
 from ereg_desktop.cli import main
 from ereg_desktop.services.status import CONNECTED, AppStatus, ServerStatus
-from ereg_desktop.store import metrics
+from ereg_desktop.store import metrics_schema
 from ereg_desktop.store.metrics import MetricsStore
 
 T0 = 1_800_000_000.0
@@ -107,7 +107,7 @@ def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert not store.enabled
     [warning] = store.take_warnings()
     assert "schema version 99" in warning and "newer ereg-desktop" in warning
-    assert str(metrics.SCHEMA_VERSION) in warning
+    assert str(metrics_schema.SCHEMA_VERSION) in warning
     assert store.record("u", status(T0 + 100)) == 0
     assert store.samples("u", "app1", T0 - 1, T0 + 10) == []
     store.add_event("u", "els", T0, "deploy", "x")

@@ -12,8 +12,8 @@ import pytest
 from ereg_desktop.cli import main
 from ereg_desktop.services.pm2_parse import parse_jlist
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, AppStatus, ServerStatus
-from ereg_desktop.store import metrics
-from ereg_desktop.store.metrics import MINUTE, RAW, TEN_MINUTES, MetricsStore
+from ereg_desktop.store import metrics_compaction, metrics_reading, metrics_schema
+from ereg_desktop.store.metrics import CPU, MINUTE, RAW, TEN_MINUTES, MetricsStore
 
 T0 = 1_800_000_000.0  # a minute and ten-minute boundary (divisible by 600)
 DATA = Path(__file__).parent / "data" / "pm2"
@@ -55,7 +55,7 @@ def table_count(path: Path, table: str) -> int:
 
 def test_a_new_database_is_at_the_current_schema_in_wal(store: MetricsStore) -> None:
     with sqlite3.connect(store.path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == metrics.SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == metrics_schema.SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"samples", "samples_1m", "samples_10m", "events"} <= tables
@@ -65,7 +65,7 @@ def test_a_new_database_is_at_the_current_schema_in_wal(store: MetricsStore) -> 
 def test_a_version_1_database_is_migrated_and_keeps_its_samples(tmp_path: Path) -> None:
     path = tmp_path / "metrics.sqlite3"
     with sqlite3.connect(path) as conn:
-        conn.executescript(metrics.MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        conn.executescript(metrics_schema.MIGRATIONS[0] + "PRAGMA user_version = 1;")
         conn.execute("INSERT INTO samples VALUES ('u', 'els', ?, 'online', 5, 0.5, 2, 9.0)", (T0,))
     store = MetricsStore.open(path, clock=Clock(T0 + 10))
     assert store.take_warnings() == []
@@ -74,7 +74,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_samples(tmp_path: Path) 
     store.add_event("u", "els", T0 + 5, "deploy", "abc -> def")  # a table of version 2
     assert [e.kind for e in store.events("u", "els", T0)] == ["deploy"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == metrics.SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == metrics_schema.SCHEMA_VERSION
 
 
 def test_a_sample_holds_the_status_fields(store: MetricsStore, clock: Clock) -> None:
@@ -118,7 +118,7 @@ def fill(store: MetricsStore, clock: Clock, start: float, end: float, step: floa
 
 def test_a_minute_is_compacted_to_avg_max_last_and_min(store: MetricsStore, clock: Clock) -> None:
     fill(store, clock, T0, T0 + 120)
-    clock.now = T0 + 120 + metrics.SETTLE_S
+    clock.now = T0 + 120 + metrics_compaction.SETTLE_S
     store.downsample()
     first, second = store.samples("u", "a", T0, T0 + 120, resolution=MINUTE)
     assert (first.at, first.resolution_s) == (T0, MINUTE)
@@ -130,7 +130,7 @@ def test_a_minute_is_compacted_to_avg_max_last_and_min(store: MetricsStore, cloc
 def test_the_last_restarts_and_status_of_a_bucket(store: MetricsStore, clock: Clock) -> None:
     for i, (restarts, state) in enumerate([(5, "online"), (7, "errored"), (6, "online")]):
         store.record("u", status(T0 + i, {"a": app("a", restarts=restarts, state=state)}))
-    clock.now = T0 + 60 + metrics.SETTLE_S
+    clock.now = T0 + 60 + metrics_compaction.SETTLE_S
     store.downsample()
     [bucket] = store.samples("u", "a", T0, T0 + 60, resolution=MINUTE)
     assert (bucket.restarts, bucket.status) == (6, "online")  # the last, not the highest
@@ -140,7 +140,9 @@ def test_raw_samples_are_kept_for_a_day_then_only_the_minutes(
     store: MetricsStore, clock: Clock
 ) -> None:
     fill(store, clock, T0, T0 + 600)
-    clock.now = T0 + metrics.DAY + 585  # the raw samples are over a day old, but the last
+    clock.now = (
+        T0 + metrics_compaction.DAY + 585
+    )  # the raw samples are over a day old, but the last
     store.downsample()
     raw = store.samples("u", "a", T0, resolution=RAW)
     assert [s.at for s in raw] == [T0 + 590]  # the one raw sample under a day old
@@ -152,7 +154,7 @@ def test_minutes_are_kept_for_a_week_then_only_ten_minutes(
     store: MetricsStore, clock: Clock
 ) -> None:
     fill(store, clock, T0, T0 + 1200, step=60)
-    clock.now = T0 + 7 * metrics.DAY + 601  # the first ten minutes are over a week old
+    clock.now = T0 + 7 * metrics_compaction.DAY + 601  # the first ten minutes are over a week old
     store.downsample()
     minutes = store.samples("u", "a", T0, T0 + 1200, resolution=MINUTE)
     assert [s.at for s in minutes] == [T0 + 60 * i for i in range(11, 20)]
@@ -164,7 +166,7 @@ def test_minutes_are_kept_for_a_week_then_only_ten_minutes(
 def test_ten_minutes_are_deleted_after_three_months(store: MetricsStore, clock: Clock) -> None:
     fill(store, clock, T0, T0 + 1200, step=60)
     store.add_event("u", "a", T0, "deploy", "old")
-    clock.now = T0 + 90 * metrics.DAY + 599  # the first ten minutes are three months old
+    clock.now = T0 + 90 * metrics_compaction.DAY + 599  # the first ten minutes are three months old
     store.downsample()
     tens = store.samples("u", "a", T0, T0 + 1200, resolution=TEN_MINUTES)
     assert [s.at for s in tens] == [T0 + 600]
@@ -172,11 +174,11 @@ def test_ten_minutes_are_deleted_after_three_months(store: MetricsStore, clock: 
 
 
 def test_the_resolution_follows_the_age_of_the_span(store: MetricsStore, clock: Clock) -> None:
-    assert metrics.resolution_for(T0 - 3600, T0) == RAW
-    assert metrics.resolution_for(T0 - 3 * metrics.DAY, T0) == MINUTE
-    assert metrics.resolution_for(T0 - 30 * metrics.DAY, T0) == TEN_MINUTES
-    fill(store, clock, T0, T0 + 3 * metrics.DAY, step=300)
-    week = store.samples("u", "a", clock.now - 2 * metrics.DAY)
+    assert metrics_reading.resolution_for(T0 - 3600, T0) == RAW
+    assert metrics_reading.resolution_for(T0 - 3 * metrics_compaction.DAY, T0) == MINUTE
+    assert metrics_reading.resolution_for(T0 - 30 * metrics_compaction.DAY, T0) == TEN_MINUTES
+    fill(store, clock, T0, T0 + 3 * metrics_compaction.DAY, step=300)
+    week = store.samples("u", "a", clock.now - 2 * metrics_compaction.DAY)
     assert {s.resolution_s for s in week[:-20]} == {MINUTE}
     assert week[-1].resolution_s == RAW  # the minutes not compacted yet come raw
     assert [s.at for s in week] == sorted(s.at for s in week)
@@ -239,7 +241,9 @@ def test_cli_history_metrics_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     store = MetricsStore.open(cfg / "data" / "metrics.sqlite3")
     store.record("u", status(now - 120, {"els": app("els", 2, restarts=4), "gt": app("gt", 3)}))
     store.record("u", status(now - 60, {"els": app("els", 5, uptime=None, state="errored")}))
-    store.record("u", status(now - 2 * metrics.DAY, {"els": app("els", 1)}))  # outside 1d
+    store.record(
+        "u", status(now - 2 * metrics_compaction.DAY, {"els": app("els", 1)})
+    )  # outside 1d
     store.close()
     assert main(["--config-dir", str(cfg), "history", "els", "--metrics", "--since", "1d",
                  "--json"]) == 0  # fmt: skip
@@ -281,7 +285,7 @@ def test_history_spans() -> None:
 
 def test_a_late_sample_has_its_minute_compacted_again(store: MetricsStore, clock: Clock) -> None:
     fill(store, clock, T0, T0 + 50)  # memory 0..40
-    clock.now = T0 + 60 + metrics.SETTLE_S
+    clock.now = T0 + 60 + metrics_compaction.SETTLE_S
     store.downsample()
     [before] = store.samples("u", "a", T0, T0 + 60, resolution=MINUTE)
     assert before.memory_max_bytes == 40
@@ -329,3 +333,20 @@ def test_series_are_the_samples_as_columns(store: MetricsStore, clock: Clock) ->
     assert cols.status[-1] == "errored" and cols.uptime_s[-1] != cols.uptime_s[-1]  # NaN
     assert list(cols.resolution_s) == [r.resolution_s for r in rows]
     assert len(store.series("u", "nothing", T0)) == 0
+
+
+def test_points_are_what_a_chart_reads_of_the_samples(store: MetricsStore, clock: Clock) -> None:
+    fill(store, clock, T0, T0 + 600)
+    store.record("u", status(T0 + 600, {"a": app("a", memory=9, uptime=None, state="errored")}))
+    clock.now = T0 + 600
+    rows = store.samples("u", "a", T0, resolution=MINUTE)
+    memory = store.points("u", "a", T0, resolution=MINUTE)
+    cpu = store.points("u", "a", T0, value=CPU, resolution=MINUTE)
+    assert len(memory) == len(rows) > 10 and {r.resolution_s for r in rows} == {MINUTE, RAW}
+    assert list(memory.at) == list(cpu.at) == [r.at for r in rows]
+    assert list(memory.values) == [r.memory_max_bytes for r in rows]
+    assert list(cpu.values) == [r.cpu_percent for r in rows]
+    assert memory.status == [r.status for r in rows] and memory.status[-1] == "errored"
+    assert len(store.points("u", "nothing", T0)) == 0
+    with pytest.raises(ValueError, match="uptime"):
+        store.points("u", "a", T0, value="uptime")

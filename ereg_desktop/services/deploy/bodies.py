@@ -25,7 +25,8 @@ from ereg_desktop.services.deploy.preflight import (
 from ereg_desktop.services.deploy.reattach import server_downtime
 from ereg_desktop.services.deploy.result import Block, Outcome
 from ereg_desktop.services.deploy.run_state import CANCELLED_MESSAGE, RunEnd, RunState
-from ereg_desktop.services.deploy.verify import UrlCheckInBackground, check_url, wait_stable
+from ereg_desktop.services.deploy.verify import URL_TIMEOUT_S, UrlCheckInBackground, wait_stable
+from ereg_desktop.services.health import check_url
 from ereg_desktop.services.text_input import MAX_NAME_CHARS, reason_problem, text_problem
 
 T = TypeVar("T")
@@ -197,7 +198,9 @@ def verify(run: RunState) -> str | RunEnd:
     url_check: UrlCheckInBackground | None = None
     if url and settings.check_url:
         # Beside the settle wait: both only wait, so the URL costs no time of its own.
-        checker = run.url_checker or (lambda u: check_url(u, tries_s=settings.url_tries_s))
+        checker = run.url_checker or (
+            lambda u: check_url(u, URL_TIMEOUT_S, retry_for_s=settings.url_tries_s)
+        )
         url_check = UrlCheckInBackground(lambda: checker(url))
     check = wait_stable(
         run.probe,
@@ -231,7 +234,7 @@ def verify(run: RunState) -> str | RunEnd:
     if url_check is not None:
         answer = url_check.result()
         run.log(Step.VERIFY, f"URL: {answer.message}")
-        if not answer.ok:
+        if not answer.answered:
             return RunEnd(Outcome.FAILED, f"{ref.app} is online in pm2 but {answer.message}")
         url_note = f"; {answer.message}"
     return f"online and stable at {head[:8]}{url_note}"

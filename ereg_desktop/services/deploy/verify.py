@@ -1,4 +1,5 @@
-"""Verify: pm2 shows the app online and not restarting for a settle time, and its URL answers.
+"""Verify: pm2 shows the app online and not restarting for a settle time, and its URL answers
+(:func:`..health.check_url`, asked again for a while, on its own thread).
 
 The pm2 state is read from ``pm2 jlist`` through a whitelist: only name, status, pid and
 ``restart_time`` are kept (jlist carries every process's environment: secrets).
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,6 +23,7 @@ ONLINE = "online"
 
 
 UNKNOWN = "unknown"  # pm2 could not be read: neither up nor down
+URL_TIMEOUT_S = 10.0  # each GET of the deployment's URL (asked again for url_tries_s)
 
 
 class Pm2Unavailable(OperationFailed):
@@ -143,42 +143,6 @@ def wait_stable(
         sleep(max(0.01, wait))
 
 
-@dataclass(frozen=True)
-class UrlCheck:
-    url: str
-    ok: bool
-    status: int | None
-    seconds: float
-    message: str
-
-
-def check_url(url: str, *, timeout_s: float = 10.0, tries_s: float = 10.0) -> UrlCheck:
-    """GET the URL from the desktop until it answers (any status below 500) or ``tries_s`` ends.
-
-    A 4xx (a login page, a 401) means the app answers: that is what is checked here.
-    """
-    end = time.monotonic() + tries_s
-    while True:
-        t0 = time.monotonic()
-        status: int | None = None
-        problem = ""
-        try:
-            req = urllib.request.Request(url, headers={"User-Agent": "ereg-desktop verify"})
-            with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-                status = int(resp.status)
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            problem = str(getattr(exc, "reason", exc))
-        took = time.monotonic() - t0
-        if status is not None and status < 500:
-            return UrlCheck(url, True, status, took, f"HTTP {status} in {took * 1000:.0f} ms")
-        if time.monotonic() >= end:
-            what = f"HTTP {status}" if status is not None else f"no answer ({problem})"
-            return UrlCheck(url, False, status, took, f"{what} from {url}")
-        time.sleep(0.2)
-
-
 class UrlCheckInBackground:
     """Runs a URL check on its own thread, beside the pm2 settle wait (both only wait)."""
 
@@ -198,7 +162,8 @@ class UrlCheckInBackground:
             self._error = exc
 
     def result(self) -> Any:
-        """The checker's answer (a :class:`UrlCheck` for :func:`check_url`), once it is done."""
+        """The checker's answer (a :class:`..health.Health` for :func:`..health.check_url`),
+        once it is done."""
         self._thread.join()
         if self._error is not None:
             raise self._error
