@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ereg_desktop.services.pm2_agent import (
+from ereg_desktop.services.pm2_agent_lines import (
     MAX_AGENT_LINE,
     AgentFailed,
     AgentLineError,
