@@ -13,7 +13,8 @@ Side by side, in one run, over one connection per server already open:
 (c) the cold start: connecting (TCP, key exchange, the key's authentication) to every server at
     once, against one server alone.
 
-Each run measures every kind once, in a rotating order. Every status is checked: connected, all
+Each run measures (a) and (b), alternating which goes first; (c) comes last (it ends the
+connections, and so the agents). Every status is checked: connected, all
 apps online. A measurement, not a pass/fail test. Target: (a) within 1.2x.
 """
 
@@ -38,6 +39,8 @@ for extra in (ROOT, ROOT / "tests" / "integration"):
         sys.path.insert(0, str(extra))
 
 TARGET_RATIO = 1.2
+CORES = os.cpu_count() or 1
+TICK = os.sysconf("SC_CLK_TCK")
 KINDS = ("agent", "jlist", "connect")
 
 
@@ -95,16 +98,20 @@ def measure(fleet: Any, tmp: Path, runs: int) -> dict[str, Any]:
         checked(poll(server))
         return (time.perf_counter() - start) * 1000
 
-    def fleet_refresh(poll: Callable[[Server], ServerStatus]) -> float:
+    cpu: dict[str, dict[str, list[float]]] = {
+        k: {"client_ms": [], "servers_ms": []} for k in ("agent", "jlist")
+    }
+
+    def fleet_refresh(poll: Callable[[Server], ServerStatus], kind: str = "") -> float:
+        client, served = time.process_time(), servers_cpu(fleet.uid)
         start = time.perf_counter()
         for status in workers.map(poll, servers):  # until the last status arrived
             checked(status)
-        return (time.perf_counter() - start) * 1000
-
-    def connect(server: Server) -> ServerStatus:
-        pool.drop(server.id)
-        pool.transport(server)
-        return agents.poll(server)  # the connection is back: the agent's status over it
+        took = (time.perf_counter() - start) * 1000
+        if kind:
+            cpu[kind]["client_ms"].append((time.process_time() - client) * 1000)
+            cpu[kind]["servers_ms"].append((servers_cpu(fleet.uid) - served) * 1000)
+        return took
 
     try:
         # the connections, the agents (started by a first poll), warm caches
@@ -116,23 +123,20 @@ def measure(fleet: Any, tmp: Path, runs: int) -> dict[str, Any]:
         fleet_refresh(agents.poll), fleet_refresh(jlist.poll)
         single: dict[str, dict[str, list[float]]] = {k: {s.id: [] for s in servers} for k in KINDS}
         together: dict[str, list[float]] = {k: [] for k in KINDS}
-        cold = {"connect": lambda s: _cold(pool, s), "agent": agents.poll, "jlist": jlist.poll}
+        polls = {"agent": agents.poll, "jlist": jlist.poll}
         for number in range(runs):
-            order = KINDS[number % len(KINDS) :] + KINDS[: number % len(KINDS)]
-            for kind in order:
-                if kind == "connect":
-                    for s in servers:
-                        single[kind][s.id].append(_cold(pool, s))
-                    start = time.perf_counter()
-                    list(workers.map(lambda s: _cold(pool, s), servers))
-                    together[kind].append((time.perf_counter() - start) * 1000)
-                    continue
-                poll = cold[kind]
+            for kind in ("agent", "jlist") if number % 2 == 0 else ("jlist", "agent"):
                 for s in servers:
-                    single[kind][s.id].append(one(poll, s))
-                together[kind].append(fleet_refresh(poll))
+                    single[kind][s.id].append(one(polls[kind], s))
+                together[kind].append(fleet_refresh(polls[kind], kind))
             assert all(agents.mode(s.id) == AGENT for s in servers)  # no fall back meanwhile
-        connect(servers[0])
+        # last, as they end the connections (and so the agents): new connections
+        for _ in range(runs):
+            for s in servers:
+                single["connect"][s.id].append(_cold(pool, s))
+            start = time.perf_counter()
+            list(workers.map(lambda s: _cold(pool, s), servers))
+            together["connect"].append((time.perf_counter() - start) * 1000)
     finally:
         agents.stop()
         workers.shutdown()
@@ -151,8 +155,35 @@ def measure(fleet: Any, tmp: Path, runs: int) -> dict[str, Any]:
             "fastest_single_ms": min(medians.values()),
             "ratio": fleet_median / medians[slowest],
         }
+    for kind, parts in cpu.items():
+        # what one refresh of the fleet costs in CPU, this process and the servers' processes:
+        # over the machine's cores, the least time it can take here whatever the parallelism
+        client, served = (statistics.median(parts[p]) for p in ("client_ms", "servers_ms"))
+        out[kind] |= {"client_cpu_ms": client, "servers_cpu_ms": served,
+                      "cpu_floor_ms": (client + served) / CORES}  # fmt: skip
+        out[kind]["ratio_to_cpu_floor"] = out[kind]["fleet_median_ms"] / out[kind]["cpu_floor_ms"]
+    out["cores"] = CORES
+    out["load_average"] = os.getloadavg()
     out["target_ratio"] = TARGET_RATIO
     return out
+
+
+def servers_cpu(uid: int) -> float:
+    """CPU seconds of the servers' processes (every process of the fleet's user, its ended
+    children included: a jlist poll's pm2 CLI is counted in its shell's sshd)."""
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            stat = Path(f"/proc/{name}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / TICK
 
 
 def _cold(pool: Any, server: Any) -> float:
@@ -183,6 +214,12 @@ def report(f: dict[str, Any], as_json: bool) -> None:
         print(f"{names[kind]:<34} all at once median {k['fleet_median_ms']:8.1f} ms; one server "
               f"alone: slowest ({k['slowest_server']}) {k['slowest_single_ms']:7.1f} ms, fastest "
               f"{k['fastest_single_ms']:7.1f} ms; ratio {k['ratio']:.2f}{verdict}")  # fmt: skip
+        if "cpu_floor_ms" in k:
+            print(f"{'':<34} CPU of one refresh: this process {k['client_cpu_ms']:.1f} ms, the "
+                  f"servers {k['servers_cpu_ms']:.1f} ms: at least {k['cpu_floor_ms']:.1f} ms "
+                  f"on {f['cores']} cores; the refresh took {k['ratio_to_cpu_floor']:.2f}x that")  # fmt: skip
+    load = ", ".join(f"{x:.1f}" for x in f["load_average"])
+    print(f"load average at the end: {load}")
 
 
 if __name__ == "__main__":

@@ -157,4 +157,23 @@ class Fleet(Sandbox):
                     proc.kill()
                     proc.wait(5)
         self._fleet_sshd = []
+        if self.root is not None:
+            # each daemon stops its apps for good (ended by signal, it would restart some first)
+            with ThreadPoolExecutor(max_workers=max(1, self.count)) as workers:
+                list(workers.map(self._pm2_kill, range(len(self.ports))))
+            try:
+                uid = self.uid
+            except KeyError:
+                uid = None
+            for _ in range(3):  # what a dying daemon restarted meanwhile, by pid
+                left = user_processes(uid) if uid is not None else []
+                if not left:
+                    break
+                end_processes(left)
         super().close()  # every process of the user by pid, the sessions, the home, the files
+
+    def _pm2_kill(self, i: int) -> None:
+        try:
+            self.pm2_on(i, "kill")
+        except (OSError, subprocess.SubprocessError):
+            pass  # the processes are ended by pid next
