@@ -1,4 +1,8 @@
-"""``ereg-desktop status [--json] [APP ...]``: the pm2 state of every deployment, live."""
+"""``ereg-desktop status [--json] [APP ...]``: the pm2 state of every deployment, live.
+
+Each server is read once through the server-side agent's once mode (``services/pm2_agent_once``:
+the fields whitelisted on the server, no process's environment on the wire), ``pm2 jlist`` where
+the agent cannot run."""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import argparse
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from ereg_desktop.commands.keys import ask_passphrase
 from ereg_desktop.context import AppContext
 from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_CONNECTION
-from ereg_desktop.services.monitor import Monitor, attach
+from ereg_desktop.services.monitor import attach
+from ereg_desktop.services.pm2_agent_once import AgentSnapshots
 from ereg_desktop.services.status import CONNECTED, ServerStatus
 from ereg_desktop.store.inventory import Inventory, Server
 from ereg_desktop.store.paths import AppPaths
@@ -36,7 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
-def poll_all(monitor: Monitor, servers: list[Server]) -> dict[str, ServerStatus]:
+class Poller(Protocol):
+    def poll(self, server: Server) -> ServerStatus: ...
+
+
+def poll_all(monitor: Poller, servers: list[Server]) -> dict[str, ServerStatus]:
     if len(servers) <= 1:
         return {s.id: monitor.poll(s) for s in servers}
     with ThreadPoolExecutor(max_workers=min(8, len(servers))) as workers:
@@ -143,15 +152,16 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
     ctx = AppContext.for_cli(paths)
     inv = ctx.inventory
     monitor = attach(ctx, ask_passphrase)
+    reader = AgentSnapshots(monitor)
     try:
-        statuses = poll_all(monitor, inv.servers)
+        statuses = poll_all(reader, inv.servers)
     finally:
         monitor.pool.close()
     rows = status_rows(inv, statuses)
     code = 0
     unreachable = [s for s in inv.servers if statuses[s.id].state != CONNECTED]
     for server in unreachable:
-        problem = monitor.problem(server.id)
+        problem = reader.problem(server.id)
         print(f"ereg-desktop: {problem or statuses[server.id].reason}", file=sys.stderr)
         code = EXIT_CONNECTION
     if args.apps:

@@ -17,6 +17,11 @@ daemon it says so and exits 3), and writes JSON lines on stdout:
 
 stdin takes ``follow APP`` / ``unfollow APP`` lines and ``snapshot`` (one now); the agent exits when stdin closes (the app
 closed the channel). Its process title is ``ereg-agent`` (``ps``, ``pgrep -x``). pm2's own console output goes to stderr so stdout holds only these lines.
+
+Its *once* mode (:func:`once_argv`, ``ereg-desktop status``) writes one snapshot line and exits 0
+(or an error line, exit 3 without a daemon: it never starts one): no bus, no stdin, and only pm2's
+RPC client is loaded (``lib/Client.js``, about half of pm2's start-up), the whole module if that is
+not there.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ const str = (v, n) => (typeof v === 'string' ? v.slice(0, n) : undefined);
 const num = (v) => (typeof v === 'number' && isFinite(v) ? v : undefined);
 const pm2Bin = process.argv[1] || '';
 const every = Math.max(1, Number(process.argv[2]) || 5) * 1000;
+const once = process.argv[3] === 'once';
 let dir;
 try {
   dir = path.dirname(fs.realpathSync(pm2Bin));
@@ -58,7 +64,7 @@ try {
 } catch (e) { fail('pm2 module not found: ' + e.message, 6); }
 const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
 if (!(parseInt(version, 10) >= 4)) fail('pm2 ' + version + ' is too old for the agent', 6);
-const pm2 = require(dir);
+let pm2 = null;  // the whole pm2 module (the long-lived mode)
 const followed = new Set();
 const procOf = (p) => {
   const e = p.pm2_env || {}, m = p.monit || {};
@@ -110,6 +116,39 @@ const onBus = (bus, sock) => {
   sock.on('close', () => fail('the pm2 bus closed', 5));
   sock.on('error', (e) => fail('pm2 bus error: ' + (e && e.message), 5));
 };
+const listOnce = () => {
+  setTimeout(() => fail('pm2 did not answer within 15 s', 5), 15000).unref();
+  const done = (err, list) => {
+    if (err) return fail('pm2 list: ' + (err.message || err), 5);
+    const line = JSON.stringify({t: 'snapshot', now: Date.now(), procs: (list || []).map(procOf)});
+    out.write(line + '\n', () => process.exit(0));
+  };
+  let client = null;
+  try {
+    process.env.PM2_PROGRAMMATIC = 'true';  // no first-run banner
+    const Client = require(path.join(dir, 'lib', 'Client.js'));
+    client = new Client();
+    if (typeof client.launchRPC !== 'function' || typeof client.executeRemote !== 'function') client = null;
+  } catch (e) { client = null; }
+  if (client === null) {
+    const api = require(dir);
+    return api.Client.pingDaemon((alive) => {
+      if (!alive) return fail('no pm2 daemon is running for this account', 3);
+      api.connect((err) => (err ? fail('pm2 connect: ' + (err.message || err), 3) : api.list(done)));
+    });
+  }
+  client.pingDaemon((alive) => {
+    if (!alive) return fail('no pm2 daemon is running for this account', 3);
+    client.launchRPC((err) => {
+      if (err) return fail('pm2 connect: ' + (err.message || err), 3);
+      client.executeRemote('getMonitorData', {}, done);
+    });
+  });
+};
+if (once) {
+  listOnce();
+} else {
+pm2 = require(dir);
 let pending = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
@@ -140,6 +179,7 @@ pm2.Client.pingDaemon((alive) => {
     });
   });
 });
+}
 """
 
 # The login shell finds pm2 and node; without them the agent says why on stdout, like the
@@ -149,7 +189,7 @@ _LAUNCH = (
     "exit 6; }; "
     'command -v node >/dev/null || { echo \'{"t":"error","why":"node is not on the login PATH"}\'; '
     "exit 6; }; "
-    'exec node -e "$1" "$p" "$2"'
+    'exec node -e "$1" "$p" "$2" "$3"'
 )
 
 
@@ -157,6 +197,11 @@ def agent_argv(interval_s: float) -> list[str]:
     """The agent's command: ``bash -c LAUNCH ereg-agent AGENT_JS INTERVAL`` (run by the login
     shell of :func:`~ereg_desktop.remote.command.remote_command`)."""
     return ["bash", "-c", _LAUNCH, "ereg-agent", AGENT_JS, f"{max(1.0, interval_s):g}"]
+
+
+def once_argv() -> list[str]:
+    """The agent's once mode: one snapshot, then exit (``ereg-desktop status``)."""
+    return ["bash", "-c", _LAUNCH, "ereg-agent", AGENT_JS, "5", "once"]
 
 
 def agent_command(interval_s: float) -> str:

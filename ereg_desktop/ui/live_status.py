@@ -67,8 +67,8 @@ Built = tuple[Poller, "ConnectionPool | None", Settings]
 
 
 def _pool_of(poller: Poller) -> ConnectionPool | None:
+    from ereg_desktop.services.agent_monitor import AgentMonitor
     from ereg_desktop.services.monitor import Monitor  # on the worker, as the monitor itself
-    from ereg_desktop.services.pm2_agent import AgentMonitor
 
     return poller.pool if isinstance(poller, Monitor | AgentMonitor) else None
 
@@ -174,7 +174,7 @@ class LiveStatus(QObject):
 
     def _build_monitor(self) -> Poller:
         from ereg_desktop.services import monitor  # paramiko, cryptography, keyring: on a worker
-        from ereg_desktop.services.pm2_agent import AgentMonitor
+        from ereg_desktop.services.agent_monitor import AgentMonitor
 
         # the server-side agent where it runs (its snapshots and pushed events: a crash is
         # announced as it happens), `pm2 jlist` polls otherwise

@@ -7,6 +7,8 @@ Run as root (it builds the integration sandbox: sshd, a user, pm2):
 (b) the raw ``pm2 jlist`` exec of the same command over the same connection (``pool.run_raw``);
 (c) ``ssh -i KEY ... user@127.0.0.1 'bash -lc "pm2 jlist"'`` with the OpenSSH client, a new
     connection each call (what a shell script would do);
+(e) ``AgentSnapshots.poll``: ``ereg-desktop status``'s read, the agent's once mode (no
+    environment on the wire) over the same connection;
 (d) the live-status controller refreshing the real server from a real window (offscreen), with a
     5 ms heartbeat timer on the GUI thread: the longest gap and the 99th percentile are the stalls.
 
@@ -37,7 +39,7 @@ TARGET_EXEC_RATIO = 1.15
 TARGET_OPENSSH_RATIO = 0.6
 TARGET_STALL_MS = 50.0
 HEARTBEAT_MS = 5
-KINDS = ("poll", "raw", "openssh", "gui")
+KINDS = ("poll", "raw", "openssh", "gui", "once")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -87,6 +89,8 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     from ereg_desktop.remote.command import remote_command
     from ereg_desktop.remote.hostkeys import KnownHosts, fetch_host_key
     from ereg_desktop.services import monitor as monitor_service
+    from ereg_desktop.services.pm2_agent import AGENT
+    from ereg_desktop.services.pm2_agent_once import AgentSnapshots
     from ereg_desktop.services.status import CONNECTED
     from ereg_desktop.ui.live_status import LiveStatus
     from ereg_desktop.ui.main_window import MainWindow
@@ -117,6 +121,12 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
     def poll() -> None:
         status = monitor.poll(server)
         assert status.state == CONNECTED, status.reason
+
+    reader = AgentSnapshots(monitor)
+
+    def once() -> None:
+        status = reader.poll(server)
+        assert status.state == CONNECTED and reader.mode(server.id)[0] == AGENT, status.reason
 
     def raw() -> None:
         assert pool.run_raw(server, jlist_command, 30).exit_code == 0
@@ -167,14 +177,14 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
 
     # warm up: the connection, the window's first status, OpenSSH's binary in the page cache
     run_loop(live.start, live.status_applied)
-    poll(), raw(), openssh()
+    poll(), raw(), openssh(), once()
     gaps.clear()
 
     def gui() -> float:
         return run_loop(lambda: live.refresh(), live.status_applied)  # to the applied status
 
     results: dict[str, list[float]] = {k: [] for k in KINDS}
-    actions = {"poll": poll, "raw": raw, "openssh": openssh}
+    actions = {"poll": poll, "raw": raw, "openssh": openssh, "once": once}
     for number in range(runs):
         order = KINDS[number % len(KINDS) :] + KINDS[: number % len(KINDS)]
         for kind in order:
@@ -196,6 +206,7 @@ def measure(box, tmp: Path, runs: int, sandbox_server, store_sandbox_key, write_
         "median_ms": medians,
         "ratio_poll_to_raw_exec": medians["poll"] / medians["raw"],
         "ratio_poll_to_openssh": medians["poll"] / medians["openssh"],
+        "ratio_status_once_to_poll": medians["once"] / medians["poll"],
         "gui_stall_max_ms": max(gaps, default=0.0),
         "gui_stall_p99_ms": percentile(gaps, 0.99),
         "heartbeat_ms": HEARTBEAT_MS,
@@ -217,6 +228,7 @@ def report(figures: dict, as_json: bool) -> None:
         "raw": "(b) raw exec",
         "openssh": "(c) OpenSSH ssh",
         "gui": "(d) window refresh",
+        "once": "(e) status, agent",
     }
     print(f"{'run':>6} " + " ".join(f"{names[k]:>20}" for k in KINDS))
     ms = figures["ms"]
@@ -234,6 +246,7 @@ def report(figures: dict, as_json: bool) -> None:
           f"<= {TARGET_EXEC_RATIO})")  # fmt: skip
     print(f"a/c (poll / OpenSSH):   {a_c:.2f}  ({verdict(a_c <= TARGET_OPENSSH_RATIO)} "
           f"<= {TARGET_OPENSSH_RATIO})")  # fmt: skip
+    print(f"e/a (status's agent read / jlist poll): {figures['ratio_status_once_to_poll']:.2f}")
     print(
         f"GUI-thread stall during refreshes ({figures['heartbeats']} beats of "
         f"{figures['heartbeat_ms']} ms): max {stall:.1f} ms, p99 "

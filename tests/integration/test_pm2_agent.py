@@ -14,8 +14,9 @@ from sandbox import Sandbox
 
 from ereg_desktop.remote.connection import ConnectionPool
 from ereg_desktop.services import pm2_agent
+from ereg_desktop.services.agent_monitor import AgentMonitor
 from ereg_desktop.services.monitor import Monitor
-from ereg_desktop.services.pm2_agent import AGENT, POLLING, AgentMonitor, Pm2Agent
+from ereg_desktop.services.pm2_agent import AGENT, POLLING, Pm2Agent
 from ereg_desktop.services.pm2_agent_script import agent_argv
 from ereg_desktop.services.pm2_events import (
     LogLine,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ereg_desktop.services.pm2_agent import (
+from ereg_desktop.services.pm2_agent_lines import (
     MAX_AGENT_LINE,
     AgentFailed,
     AgentLineError,
@@ -15,7 +15,7 @@ from ereg_desktop.services.pm2_agent import (
     log_paths,
     parse_agent_line,
 )
-from ereg_desktop.services.pm2_agent_script import AGENT_JS, agent_argv, agent_command
+from ereg_desktop.services.pm2_agent_script import AGENT_JS, agent_argv, agent_command, once_argv
 from ereg_desktop.services.pm2_events import (
     LogLine,
     ProcessEvent,
@@ -174,3 +174,13 @@ def test_the_command_passes_the_script_as_one_word() -> None:
     argv = agent_argv(0.2)
     assert argv[3] == "ereg-agent" and argv[4] == AGENT_JS and argv[5] == "1"  # at least 1 s
     assert agent_command(5).startswith("bash -lc ")
+
+
+def test_the_once_mode_is_the_same_script_with_one_more_word() -> None:
+    argv = once_argv()
+    assert argv[:5] == agent_argv(5)[:5] and argv[5:] == ["5", "once"]
+    assert '"$3"' in argv[2]  # the launcher passes it on to node
+    # the once mode writes one snapshot through the same whitelist, and never reads stdin
+    once_part = AGENT_JS[AGENT_JS.index("const listOnce") : AGENT_JS.index("if (once)")]
+    assert "procs: (list || []).map(procOf)" in once_part and "stdin" not in once_part
+    assert AGENT_JS.index("if (once)") < AGENT_JS.index("process.stdin.on")
