@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ereg_desktop import __version__
 from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_FAILED, EregError
+from ereg_desktop.store import app_log
 from ereg_desktop.store.paths import AppPaths
 
 # Each subcommand is a module in ereg_desktop.commands with ``add_arguments(parser)`` and
@@ -90,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ereg_desktop.ui.app import run_gui
 
         paths = AppPaths.resolve(known.config_dir, known.inventory)
+        app_log.setup(paths, "window")
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
     command = next((a for a in rest if a in COMMANDS), None)
@@ -98,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_usage(sys.stderr)
         return EXIT_BAD_INPUT
+    app_log.setup(paths, f"command {args.command}")
     try:
         code: int = _module(COMMANDS[args.command][0]).run(args, paths)
         return code
