@@ -2,8 +2,8 @@
 ``logs/``), rotated at 1 MB with five old files kept, and never a secret in it.
 
 What an operator attaches to a problem report: start and stop, connects and disconnects per server,
-the actions run (with their argv), errors with their tracebacks. Every record is made final and
-redacted (:class:`SecretFilter`) on the thread that logs it; a writer thread of its own opens, writes
+the actions run (with their argv), errors with their tracebacks. Every record is copied final and
+redacted (:func:`redacted`) on the thread that logs it; a writer thread of its own opens, writes
 and rotates the file, so a thread that logs (the GUI's) never waits on the disk, and start-up pays
 neither the file nor ``logging.handlers``. A warning is also printed on stderr, as Python does when
 no logging is set up.
@@ -11,11 +11,12 @@ no logging is set up.
 Redacted: private key blocks (PEM and OpenSSH, a cut one too), GitHub tokens (``ghp_``,
 ``github_pat_`` and the other ``gh?_`` kinds), ``Authorization`` headers' values, and every secret
 this process has come to know (:func:`remember_secret`: the secret store and the key loader add the
-values and passphrases they handle).
+values and passphrases they handle; of four characters or more).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import queue
 import re
@@ -36,7 +37,10 @@ REDACTED = "[redacted]"
 FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s [%(threadName)s] %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-log = logging.getLogger("ereg_desktop.app")
+# The app's loggers only: a library's chatter (paramiko's tracebacks of each failed connect) stays
+# out; the app says once what matters of it (remote/connection.py).
+LOGGER = "ereg_desktop"
+log = logging.getLogger(f"{LOGGER}.app")
 
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*-----|\Z)", re.S
@@ -50,30 +54,37 @@ _AUTHORIZATION = re.compile(
 
 
 class _KnownSecrets:
-    """The secret values this process has seen, as one pattern (longest first)."""
+    """The secret values this process has seen (longest first, so a longer one that holds a
+    shorter one is redacted whole)."""
 
+    MIN_CHARS = 4  # shorter values would blank half the log, and are no secret anyway
     MIN_LINE = 16  # a multi-line secret's lines are secrets on their own from this length
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._ordered: tuple[str, ...] = ()
 
     def add(self, value: str) -> None:
         parts = {value.strip()}
         if "\n" in value:
             parts |= {ln.strip() for ln in value.splitlines() if len(ln.strip()) >= self.MIN_LINE}
-        parts.discard("")
+        parts = {p for p in parts if len(p) >= self.MIN_CHARS}
         with self._lock:
             if parts <= self._values:
                 return
             self._values |= parts
-            ordered = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values, self._ordered = set(), ()
 
     def redact(self, text: str) -> str:
-        pattern = self._pattern
-        return text if pattern is None else pattern.sub(REDACTED, text)
+        for value in self._ordered:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
 
 
 _known = _KnownSecrets()
@@ -85,6 +96,11 @@ def remember_secret(value: str | None) -> None:
         _known.add(value)
 
 
+def forget_secrets() -> None:
+    """Tests: start again from no known secret."""
+    _known.clear()
+
+
 def redact(text: str) -> str:
     """``text`` without anything that is, or looks like, a secret."""
     text = _known.redact(text)
@@ -94,26 +110,23 @@ def redact(text: str) -> str:
     return _AUTHORIZATION.sub(rf"\1{REDACTED}", text)
 
 
-class SecretFilter(logging.Filter):
-    """Makes a record's text final (message, traceback, stack) and redacted, in place: whatever
-    handles the record afterwards sees no secret, whatever its format."""
+_plain = logging.Formatter()
 
-    _formatter = logging.Formatter()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "ereg_redacted", False):
-            return True
-        text = record.getMessage()
-        if record.exc_info:
-            record.exc_text = record.exc_text or self._formatter.formatException(record.exc_info)
-        if record.exc_text:
-            text = f"{text}\n{record.exc_text}"
-        if record.stack_info:
-            text = f"{text}\n{record.stack_info}"
-        record.msg, record.args = redact(text), ()
-        record.exc_info, record.exc_text, record.stack_info = None, None, None
-        setattr(record, "ereg_redacted", True)  # noqa: B010  (not a LogRecord field)
-        return True
+def redacted(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of ``record`` whose text is final (message, traceback, stack) and redacted: the
+    app's handlers write only these. The record itself is left alone for other handlers."""
+    text = record.getMessage()
+    if record.exc_info and not record.exc_text:
+        text = f"{text}\n{_plain.formatException(record.exc_info)}"
+    elif record.exc_text:
+        text = f"{text}\n{record.exc_text}"
+    if record.stack_info:
+        text = f"{text}\n{record.stack_info}"
+    clean = copy.copy(record)
+    clean.msg, clean.args = redact(text), ()
+    clean.exc_info, clean.exc_text, clean.stack_info = None, None, None
+    return clean
 
 
 class _FileWriter(threading.Thread):
@@ -161,10 +174,20 @@ class _ToWriter(logging.Handler):
     def __init__(self, writer: _FileWriter) -> None:
         super().__init__(logging.INFO)
         self.writer = writer
-        self.addFilter(SecretFilter())
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.writer.queue.put(record)
+        self.writer.queue.put(redacted(record))
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Warnings on stderr, as Python's own last resort prints them, redacted."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setLevel(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(redacted(record))
 
 
 class AppLog:
@@ -174,9 +197,7 @@ class AppLog:
         self.path = path
         self._writer = _FileWriter(path)
         self.handler = _ToWriter(self._writer)
-        self.stderr = logging.StreamHandler(sys.stderr)
-        self.stderr.setLevel(logging.WARNING)
-        self.stderr.addFilter(SecretFilter())
+        self.stderr = _Stderr()
         self._writer.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -186,9 +207,9 @@ class AppLog:
         return done.wait(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
-        root = logging.getLogger()
-        root.removeHandler(self.handler)
-        root.removeHandler(self.stderr)
+        ours = logging.getLogger(LOGGER)
+        ours.removeHandler(self.handler)
+        ours.removeHandler(self.stderr)
         self._writer.queue.put(None)
         self._writer.join(timeout)
 
@@ -205,10 +226,10 @@ def setup(paths: AppPaths, what: str) -> AppLog:
     if _current is not None:
         _current.close()
     current = _current = AppLog(paths.log_dir / LOG_FILE)
-    root = logging.getLogger()
-    root.addHandler(current.handler)
-    root.addHandler(current.stderr)
-    logging.getLogger("ereg_desktop").setLevel(logging.INFO)
+    ours = logging.getLogger(LOGGER)
+    ours.addHandler(current.handler)
+    ours.addHandler(current.stderr)
+    ours.setLevel(logging.INFO)
     _install_hooks()
     log.info(
         "ereg-desktop %s started (%s), pid %d, Python %s on %s; config %s",

@@ -33,6 +33,13 @@ def paths(tmp_path: Path) -> AppPaths:
     return AppPaths.resolve(tmp_path / "profile")
 
 
+@pytest.fixture(autouse=True)
+def _no_known_secrets() -> Iterator[None]:
+    app_log.forget_secrets()  # what other tests taught the process
+    yield
+    app_log.forget_secrets()
+
+
 @pytest.fixture
 def logging_to(paths: AppPaths) -> Iterator[app_log.AppLog]:
     level = logging.getLogger("ereg_desktop").level
@@ -94,6 +101,16 @@ def test_ordinary_text_is_left_alone() -> None:
 def test_a_passphrase_the_process_knows_is_redacted_wherever_it_appears() -> None:
     app_log.remember_secret(PASSPHRASE)
     assert app_log.redact(f"x{PASSPHRASE}y") == f"x{app_log.REDACTED}y"
+    app_log.remember_secret("abc")  # too short to be one: it would blank the log
+    assert app_log.redact("abc") == "abc"
+
+
+def test_other_handlers_see_the_record_as_it_was_logged(logging_to, caplog) -> None:
+    app_log.remember_secret(PASSPHRASE)
+    caplog.set_level(logging.INFO)
+    logging.getLogger("ereg_desktop.services.x").info("said %s", PASSPHRASE)
+    assert caplog.records[-1].args == (PASSPHRASE,)  # the app's handlers redact a copy
+    assert PASSPHRASE not in written(logging_to)
 
 
 @pytest.mark.allow_warning_logs
