@@ -4,6 +4,8 @@ notifier (``ui/notify.py``) falls back to ``notify-send`` or the taskbar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QRectF, Qt, Slot
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStyle, QSystemTrayIcon
@@ -68,6 +70,7 @@ class Tray(QObject):
         self.setObjectName("ereg-tray")
         self.window = window
         self.count = 0
+        self.quit_app: Callable[[], object] = QApplication.quit
         self.base_icon = app_icon()
         self.icon = QSystemTrayIcon(self.base_icon, self)
         self.menu = QMenu(window)
@@ -116,7 +119,7 @@ class Tray(QObject):
 
     def quit(self) -> None:
         if self.window.close():  # the window's own close (its layout is saved then)
-            QApplication.quit()
+            self.quit_app()  # the window may have been hidden: closing it quits nothing
 
     def _show_count(self) -> None:
         self.icon.setIcon(with_badge(self.base_icon, self.count))

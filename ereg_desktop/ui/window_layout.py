@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 
 from ereg_desktop.store.atomic import atomic_write
 from ereg_desktop.ui.tasks import SHORT, run_task
@@ -31,6 +31,8 @@ FORMAT = 1
 MAX_BYTES = 256_000  # far beyond a real layout (about 2 KB): anything bigger is not ours
 _WIDTHS = range(8, 4001)
 _HORIZONTAL = Qt.Orientation.Horizontal
+_OPERATOR_INPUT = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                             QEvent.Type.MouseButtonDblClick, QEvent.Type.KeyPress})  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,12 @@ class WindowLayout(QObject):
         self.applied = False
         self.collapsed: set[str] = set()
         self._pending = pending
+        self._by_operator = False  # the tree is handling the operator's click or key
         tree, model = window.tree, window.filter_model
+        # the window's expandAll emits `expanded` too: an expansion is the operator's only while
+        # the tree handles their input
+        tree.installEventFilter(self)
+        tree.viewport().installEventFilter(self)
         tree.collapsed.connect(lambda index: self._tracked(index, collapsed=True))
         tree.expanded.connect(lambda index: self._tracked(index, collapsed=False))
         # after the window's own expandAll (connected first): the operator's collapsed groups
@@ -141,6 +148,7 @@ class WindowLayout(QObject):
         for signal in (model.rowsInserted, model.modelReset, model.layoutChanged):
             signal.connect(self._collapse_again)
         window.filter_box.textChanged.connect(self._collapse_again)
+        window.inventory_reloaded.connect(self._collapse_again)  # after its own expandAll
         window.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -187,6 +195,8 @@ class WindowLayout(QObject):
             return  # only the groups (Production, Development, Other processes)
         if self.window.filter_box.text().strip():
             return  # opened or closed while filtering: not the operator's layout
+        if not collapsed and not self._by_operator:
+            return  # the window opening every group (a reload, new rows)
         name = str(index.data())
         if collapsed:
             self.collapsed.add(name)
@@ -217,9 +227,17 @@ class WindowLayout(QObject):
         log.warning("window layout %s not saved: %s", self.path, exc)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            self.save()
+        kind = event.type()
+        if watched is self.window:
+            if kind == QEvent.Type.Close:
+                self.save()
+        elif kind in _OPERATOR_INPUT and not self._by_operator:
+            self._by_operator = True
+            QTimer.singleShot(0, self._input_handled)
         return False
+
+    def _input_handled(self) -> None:
+        self._by_operator = False
 
     def _quitting(self) -> None:
         if self.window.isVisible():  # quit without closing the window (a logout, a signal)
