@@ -13,7 +13,9 @@ from ereg_desktop import __version__
 from ereg_desktop.ui.about_dialog import PENDING, AboutDialog
 
 
-def test_about_tells_versions_backend_and_folders_and_copies_them(window, qtbot, screenshot) -> None:
+def test_about_tells_versions_backend_and_folders_and_copies_them(
+    window, qtbot, screenshot
+) -> None:
     dialog = window.show_about()
     assert isinstance(dialog, AboutDialog) and dialog.isVisible()
     qtbot.waitUntil(lambda: PENDING not in dialog.facts.values())
@@ -42,7 +44,8 @@ def test_about_tells_versions_backend_and_folders_and_copies_them(window, qtbot,
 def test_links_open_the_folder(window, qtbot, monkeypatch) -> None:
     opened: list[str] = []
     monkeypatch.setattr(
-        "ereg_desktop.ui.about_dialog.QDesktopServices.openUrl", lambda url: opened.append(url.toString())
+        "ereg_desktop.ui.about_dialog.QDesktopServices.openUrl",
+        lambda url: opened.append(url.toString()),
     )
     dialog = window.show_about()
     qtbot.waitUntil(lambda: PENDING not in dialog.facts.values())

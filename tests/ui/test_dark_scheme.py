@@ -73,7 +73,9 @@ def test_the_window_in_the_dark(window, dark, qtbot) -> None:
     production = model.index(PRODUCTION, 0)
     for row in range(model.rowCount(production)):
         colour = model.index(row, STATUS, production).data(Qt.ItemDataRole.ForegroundRole)
-        assert colour is not None and contrast(colour, base) >= 4.5, model.index(row, 1, production).data()
+        assert colour is not None and contrast(colour, base) >= 4.5, model.index(
+            row, 1, production
+        ).data()
     from ereg_desktop.ui.metrics_chart import MARKER_COLOURS, PALETTE, Colours
 
     chart_base = Colours.of(window.details).base if window.details is not None else base

@@ -82,9 +82,7 @@ class _Tray:
         return self.shows
 
 
-def test_the_notifier_uses_the_windows_tray_and_falls_back_without_one(
-    window, monkeypatch
-) -> None:
+def test_the_notifier_uses_the_windows_tray_and_falls_back_without_one(window, monkeypatch) -> None:
     tray = _Tray(shows=True)
     DesktopNotifier(window, tray).notify("ereg-desktop", "gt is down")  # type: ignore[arg-type]
     assert tray.messages == [("ereg-desktop", "gt is down")]
