@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ereg_desktop.ui.app import run_gui
 
         paths = AppPaths.resolve(known.config_dir, known.inventory)
-        app_log.setup(paths, "window")
+        app_log.setup(paths, "window", write_now=False)  # written from the first paint on
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
     command = next((a for a in rest if a in COMMANDS), None)

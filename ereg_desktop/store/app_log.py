@@ -2,10 +2,11 @@
 ``logs/``), rotated at 1 MB with five old files kept, and never a secret in it.
 
 What an operator attaches to a problem report: start and stop, connects and disconnects per server,
-the actions run (with their argv), errors with their tracebacks. Every record is copied final and
-redacted (:func:`redacted`) on the thread that logs it; a writer thread of its own opens, writes
-and rotates the file, so a thread that logs (the GUI's) never waits on the disk, and start-up pays
-neither the file nor ``logging.handlers``. A warning is also printed on stderr, as Python does when
+the actions run (with their argv), errors with their tracebacks. Every record's text is made final
+on the thread that logs it and copied; a writer thread of its own redacts it (:func:`redact`) and
+opens, writes and rotates the file, so a thread that logs (the GUI's) never waits on the disk, and
+the window's start-up pays neither the file nor ``logging.handlers`` (the writer starts after the
+first paint). A warning is also printed on stderr, as Python does when
 no logging is set up.
 
 Redacted: private key blocks (PEM and OpenSSH, a cut one too), GitHub tokens (``ghp_``,
@@ -116,6 +117,14 @@ _plain = logging.Formatter()
 def redacted(record: logging.LogRecord) -> logging.LogRecord:
     """A copy of ``record`` whose text is final (message, traceback, stack) and redacted: the
     app's handlers write only these. The record itself is left alone for other handlers."""
+    clean = final(record)
+    clean.msg = redact(clean.msg)
+    return clean
+
+
+def final(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of ``record`` with its whole text in ``msg`` (the arguments formatted now, as they
+    are: they may change later), not yet redacted."""
     text = record.getMessage()
     if record.exc_info and not record.exc_text:
         text = f"{text}\n{_plain.formatException(record.exc_info)}"
@@ -124,13 +133,13 @@ def redacted(record: logging.LogRecord) -> logging.LogRecord:
     if record.stack_info:
         text = f"{text}\n{record.stack_info}"
     clean = copy.copy(record)
-    clean.msg, clean.args = redact(text), ()
+    clean.msg, clean.args = text, ()
     clean.exc_info, clean.exc_text, clean.stack_info = None, None, None
     return clean
 
 
 class _FileWriter(threading.Thread):
-    """Writes the queued records to the rotated file; opens it (and imports
+    """Redacts the queued records and writes them to the rotated file; opens it (and imports
     ``logging.handlers``) on its own thread."""
 
     def __init__(self, path: Path) -> None:
@@ -151,6 +160,7 @@ class _FileWriter(threading.Thread):
                     handler.flush()
                 item.set()
             elif handler is not None:
+                item.msg = redact(item.msg)
                 handler.handle(item)
         if handler is not None:
             handler.close()
@@ -176,7 +186,7 @@ class _ToWriter(logging.Handler):
         self.writer = writer
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.writer.queue.put(redacted(record))
+        self.writer.queue.put(final(record))  # redacted by the writer
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -193,15 +203,24 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 class AppLog:
     """The log set up for this process (one at a time: a new :func:`setup` replaces it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, write_now: bool = True) -> None:
         self.path = path
         self._writer = _FileWriter(path)
+        self._start = threading.Lock()
         self.handler = _ToWriter(self._writer)
         self.stderr = _Stderr()
-        self._writer.start()
+        if write_now:
+            self.start_writing()
+
+    def start_writing(self) -> None:
+        """Start the writer (the window: after its first paint; what came before is queued)."""
+        with self._start:
+            if not self._writer.is_alive() and self._writer.ident is None:
+                self._writer.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until what was logged so far is in the file (tests, problem reports)."""
+        self.start_writing()
         done = threading.Event()
         self._writer.queue.put(done)
         return done.wait(timeout)
@@ -210,6 +229,7 @@ class AppLog:
         ours = logging.getLogger(LOGGER)
         ours.removeHandler(self.handler)
         ours.removeHandler(self.stderr)
+        self.start_writing()
         self._writer.queue.put(None)
         self._writer.join(timeout)
 
@@ -218,14 +238,16 @@ _current: AppLog | None = None
 _hooks_installed = False
 
 
-def setup(paths: AppPaths, what: str) -> AppLog:
-    """Log to ``paths.log_dir`` from now on; ``what`` runs (``window``, ``command status``)."""
+def setup(paths: AppPaths, what: str, *, write_now: bool = True) -> AppLog:
+    """Log to ``paths.log_dir`` from now on; ``what`` runs (``window``, ``command status``).
+    ``write_now=False``: the file waits for :func:`start_writing` (the window's start-up pays
+    neither the writer thread nor its imports before the first paint)."""
     global _current
     from ereg_desktop import __version__
 
     if _current is not None:
         _current.close()
-    current = _current = AppLog(paths.log_dir / LOG_FILE)
+    current = _current = AppLog(paths.log_dir / LOG_FILE, write_now=write_now)
     ours = logging.getLogger(LOGGER)
     ours.addHandler(current.handler)
     ours.addHandler(current.stderr)
@@ -240,6 +262,11 @@ def setup(paths: AppPaths, what: str) -> AppLog:
 
 def current() -> AppLog | None:
     return _current
+
+
+def start_writing() -> None:
+    if _current is not None:
+        _current.start_writing()
 
 
 def _pid() -> int:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ereg_desktop.context import AppContext
+from ereg_desktop.store import app_log
 from ereg_desktop.store.paths import AppPaths
 from ereg_desktop.ui.colour_scheme import SchemeFollower
 from ereg_desktop.ui.main_window import MainWindow
@@ -88,6 +89,7 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
     live: list[LiveStatus] = []
 
     def start_live_status() -> None:
+        app_log.start_writing()  # the app's log file (store/app_log.py), queued until now
         window.deployment  # noqa: B018  (its actions work from now on)
         from ereg_desktop.ui.live_status import LiveStatus
         from ereg_desktop.ui.notify import DesktopNotifier

@@ -11,8 +11,6 @@ layout is used, and the next close writes a good one.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +27,6 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from ereg_desktop.store.atomic import atomic_write
 from ereg_desktop.ui.tasks import SHORT, run_task
 
 if TYPE_CHECKING:
@@ -54,6 +51,9 @@ class SavedLayout:
     collapsed: frozenset[str] = frozenset()
 
     def to_bytes(self) -> bytes:
+        import base64  # here and below: on the workers, off the start-up path
+        import json
+
         data = {
             "format": FORMAT,
             "geometry": base64.b64encode(self.geometry).decode(),
@@ -66,6 +66,9 @@ class SavedLayout:
     @classmethod
     def from_bytes(cls, raw: bytes) -> SavedLayout:
         """Raises ValueError with what is wrong."""
+        import base64
+        import json
+
         if len(raw) > MAX_BYTES:
             raise ValueError(f"{len(raw)} bytes, more than a layout has")
         data = json.loads(raw.decode("utf-8"))
@@ -103,6 +106,8 @@ def read_layout(path: Path) -> SavedLayout | None:
 
 
 def write_layout(path: Path, layout: SavedLayout) -> None:
+    from ereg_desktop.store.atomic import atomic_write
+
     atomic_write(path, layout.to_bytes(), mode=0o644)
 
 
