@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ereg_desktop import __version__
 from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_FAILED, EregError
+from ereg_desktop.store import app_log
 from ereg_desktop.store.paths import AppPaths
 
 # Each subcommand is a module in ereg_desktop.commands with ``add_arguments(parser)`` and
@@ -97,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ereg_desktop.ui.app import run_gui
 
         paths = AppPaths.resolve(known.config_dir, known.inventory)
+        app_log.setup(paths, "window", write_now=False)  # written from the first paint on
         if known.self_test:  # the frozen build's smoke test (packaging/smoke_test.sh)
             from ereg_desktop.ui.self_test import run_self_test
 
@@ -110,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_usage(sys.stderr)
         return EXIT_BAD_INPUT
+    app_log.setup(paths, f"command {args.command}")
     try:
         code: int = _module(COMMANDS[args.command][0]).run(args, paths)
         return code

@@ -7,6 +7,7 @@ backoff between failed attempts so a down server isn't hammered.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,8 @@ CONNECT_TIMEOUT = 10.0
 KEEPALIVE_S = 15
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
+
+log = logging.getLogger(__name__)
 
 # Gives the private key for a server (built in memory from the keyring; see services.keys).
 KeySource = Callable[[Server], paramiko.PKey]
@@ -93,9 +96,12 @@ class ConnectionPool:
             try:
                 slot.client = self._connect(server)
             except ConnectionProblem as exc:
+                if slot.failure is None or str(slot.failure) != str(exc):  # once, not per poll
+                    log.info("%s: cannot connect: %s", server.id, exc)
                 slot.backoff = min(self.backoff_max, max(BACKOFF_FIRST, slot.backoff * 2))
                 slot.failure, slot.retry_at = exc, time.monotonic() + slot.backoff
                 raise
+            log.info("%s: connected to %s@%s:%d", server.id, server.user, server.host, server.port)
             slot.failure, slot.backoff, slot.retry_at = None, 0.0, 0.0
             t = slot.client.get_transport()
             assert t is not None
@@ -218,6 +224,7 @@ class ConnectionPool:
         slot = self._slot(server_id)
         with slot.lock:
             if slot.client is not None and slot.client.get_transport() is transport:
+                log.info("%s: connection lost", server_id)
                 slot.client.close()
                 slot.client = None
 
@@ -226,6 +233,7 @@ class ConnectionPool:
         slot = self._slot(server_id)
         with slot.lock:
             if slot.client is not None:
+                log.info("%s: disconnected", server_id)
                 slot.client.close()
             slot.client = None
             slot.failure, slot.retry_at, slot.backoff = None, 0.0, 0.0

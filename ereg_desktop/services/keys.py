@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ereg_desktop.errors import BadInputError, EregError
+from ereg_desktop.store.app_log import remember_secret
 from ereg_desktop.store.inventory import Server
 from ereg_desktop.store.secrets import (
     PASSPHRASE,
@@ -94,6 +95,7 @@ def is_encrypted(text: str) -> bool:
 
 def _load(data: bytes, passphrase: str | None, probe: bool = False) -> PrivateKey | None:
     """Load any OpenSSH or PEM private key. ``probe``: return None when it needs a passphrase."""
+    remember_secret(passphrase)  # never in the app's log
     password = passphrase.encode() if passphrase else None
     is_openssh = _OPENSSH_HEADER in data
     if not is_openssh and b"PRIVATE KEY-----" not in data:
@@ -134,6 +136,7 @@ def load_private_key(text: str, passphrase: str | None) -> PrivateKey:
 
 
 def _to_openssh(key: PrivateKey, passphrase: str | None) -> str:
+    remember_secret(passphrase)
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase.encode())
         if passphrase

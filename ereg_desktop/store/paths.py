@@ -45,5 +45,9 @@ class AppPaths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def window_layout_file(self) -> Path:
+        return self.config_dir / "window-layout.json"
+
+    @property
     def metrics_db(self) -> Path:
         return self.data_dir / "metrics.sqlite3"

@@ -27,6 +27,7 @@ import keyring.backend
 import keyring.errors
 
 from ereg_desktop.errors import EregError
+from ereg_desktop.store.app_log import remember_secret
 
 SERVICE_PREFIX = "ereg-desktop"
 # Entry names. The private key and its passphrase are per server; the GitHub token is global.
@@ -158,6 +159,8 @@ class SecretStore:
     def put(self, entry: str, value: str, server_id: str | None = None) -> None:
         """Store ``value``; when the keyring refuses partway, :class:`SecretNotStored` and the
         value stored before is still whole (new chunks first, the header last)."""
+        if entry != PUBLIC_KEY:
+            remember_secret(value)  # never in the app's log
         service = service_name(server_id)
         old = self._layout(service, entry)
         generation = _GENERATIONS[1] if old.generation == _GENERATIONS[0] else _GENERATIONS[0]
@@ -180,6 +183,12 @@ class SecretStore:
             pass
 
     def get(self, entry: str, server_id: str | None = None) -> str | None:
+        value = self._get(entry, server_id)
+        if entry != PUBLIC_KEY:
+            remember_secret(value)  # never in the app's log
+        return value
+
+    def _get(self, entry: str, server_id: str | None) -> str | None:
         service = service_name(server_id)
         with self._keyring_errors():
             header = self.backend.get_password(service, entry)

@@ -12,9 +12,12 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ereg_desktop.context import AppContext
+from ereg_desktop.store import app_log
 from ereg_desktop.store.paths import AppPaths
+from ereg_desktop.ui.colour_scheme import SchemeFollower
 from ereg_desktop.ui.main_window import MainWindow
 from ereg_desktop.ui.tasks import wait_for_workers
+from ereg_desktop.ui.window_layout import PendingLayout, WindowLayout
 
 if TYPE_CHECKING:
     from ereg_desktop.ui.live_status import LiveStatus
@@ -85,18 +88,23 @@ def run_gui(
     app.setDesktopFileName(APP_ID)  # Wayland finds the icon through the installed desktop entry
     app.setWindowIcon(app_icon())
     ctx = AppContext.for_gui(paths)
+    layout = PendingLayout(paths.window_layout_file)  # read on a worker while the window is built
+    SchemeFollower(app)  # light or dark, as the desktop is
     window = MainWindow(ctx)
+    WindowLayout(window, layout)  # before the first paint when read by then, else on arrival
     # Live status is built after the first paint and polls on workers: its module, paramiko and
     # keyring all load off the start-up path.
     live: list[LiveStatus] = []
 
     def start_live_status() -> None:
+        app_log.start_writing()  # the app's log file (store/app_log.py), queued until now
         window.deployment  # noqa: B018  (its actions work from now on)
         from ereg_desktop.ui.live_status import LiveStatus
         from ereg_desktop.ui.notify import DesktopNotifier
+        from ereg_desktop.ui.tray import Tray
 
         live.append(LiveStatus(window, ctx))
-        live[0].notifier = DesktopNotifier(window)
+        live[0].notifier = DesktopNotifier(window, Tray(window, live[0].refresh_action))
         if on_live is not None:
             on_live(live[0])
         live[0].start()

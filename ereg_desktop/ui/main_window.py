@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ereg_desktop import __version__
 from ereg_desktop.context import AppContext
 from ereg_desktop.services.status import ServerStatus
 from ereg_desktop.store.inventory import Server
@@ -35,6 +34,7 @@ from ereg_desktop.ui.systems_model import (
 )
 
 if TYPE_CHECKING:
+    from ereg_desktop.ui.about_dialog import AboutDialog
     from ereg_desktop.ui.deploy_actions import DeploymentActions
     from ereg_desktop.ui.details_pane import DetailsPane
     from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog
@@ -129,8 +129,10 @@ class MainWindow(QMainWindow):
         self.open_url_action.setShortcut(QKeySequence("Ctrl+O"))
         self.open_url_action.triggered.connect(self.open_selected_url)
         self.monitoring_action = QAction("Open monitoring panel", self)
+        self.monitoring_action.setShortcut(QKeySequence("Ctrl+M"))
         self.monitoring_action.triggered.connect(self.open_monitoring_panel)
         self.edit_inventory_action = QAction("Edit inventory\u2026", self)
+        self.edit_inventory_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_inventory_action.triggered.connect(self.edit_inventory)
         self.reload_action = QAction("Reload inventory", self)
         # F5 is Refresh status (ui/live_status.py); reloading the file is rarer
@@ -142,12 +144,16 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("About ereg-desktop", self)
         self.about_action.triggered.connect(self.show_about)
         quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # the standard key is none on Windows
         quit_action.triggered.connect(self.close)
+        self.find_action = QAction("Find\u2026", self)
+        self.find_action.setToolTip("Filter the systems by name, app, owner or URL")
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.focus_filter)
 
         menus = self.menuBar()
         systems = menus.addMenu("&Systems")
-        systems.addActions([self.open_url_action, self.monitoring_action])
+        systems.addActions([self.open_url_action, self.monitoring_action, self.find_action])
         systems.addSeparator()
         systems.addAction(quit_action)
         inventory = menus.addMenu("&Inventory")
@@ -187,12 +193,14 @@ class MainWindow(QMainWindow):
             return a
 
         self.restart_action = action("Restart", "pm2 restart the selected deployment", "Ctrl+R")
-        self.stop_action = action("Stop", "pm2 stop the selected deployment")
-        self.start_action = action("Start", "pm2 start the selected deployment")
+        self.stop_action = action("Stop", "pm2 stop the selected deployment", "Ctrl+Shift+S")
+        self.start_action = action("Start", "pm2 start the selected deployment", "Ctrl+Shift+T")
         self.update_action = action(
             "Update\u2026", "Latest code, npm run setup and start, with progress", "Ctrl+U"
         )
-        self.history_action = action("History\u2026", "What this computer did, newest first")
+        self.history_action = action(
+            "History\u2026", "What this computer did, newest first", "Ctrl+H"
+        )
         writes = [self.restart_action, self.stop_action, self.start_action]
         menu = self.deployment_menu
         menu.addActions(writes)
@@ -362,17 +370,13 @@ class MainWindow(QMainWindow):
 
         return open_assistant(self)
 
-    def show_about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+    def show_about(self) -> AboutDialog:
+        from ereg_desktop.ui.about_dialog import AboutDialog  # not at start-up
 
-        QMessageBox.about(
-            self,
-            "About ereg-desktop",
-            f"<b>ereg-desktop {__version__}</b><br>"
-            "Keeps the eRegistrations systems running: live pm2 status, restarts and the "
-            "update procedure over SSH.<br><br>"
-            f"Inventory: {self.ctx.paths.inventory_file}",
-        )
+        dialog = AboutDialog(self.ctx.paths, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     # --- live status (filled in by the monitoring step) -------------------------------------
 
@@ -395,6 +399,10 @@ class MainWindow(QMainWindow):
             label.setToolTip(f"{where}\n{detail}" if detail else where)
 
     # --- internals --------------------------------------------------------------------------
+
+    def focus_filter(self) -> None:
+        self.filter_box.setFocus()
+        self.filter_box.selectAll()
 
     def _filter_changed(self, text: str) -> None:
         self.filter_model.setFilterFixedString(text.strip())
@@ -420,7 +428,8 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.details)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)  # fmt: skip
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        if not self.restoreDockWidget(dock):  # where the operator left it (ui/window_layout.py)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         toggle = dock.toggleViewAction()
         toggle.setText("&Details pane")
         toggle.setShortcut("Ctrl+D")

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 _LINE = QColor(25, 118, 210)
+_LINE_ON_DARK = QColor(100, 181, 246)
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -44,7 +45,7 @@ class SparklineDelegate(QStyledItemDelegate):
             ]  # fmt: skip
         )
         painter.save()
-        pen = QPen(_LINE)
+        pen = QPen(_LINE if option.palette.base().color().lightness() >= 128 else _LINE_ON_DARK)
         pen.setCosmetic(True)
         painter.setPen(pen)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

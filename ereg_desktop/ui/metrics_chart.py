@@ -30,14 +30,15 @@ from ereg_desktop.presenters.chart_data import ChartData, Reduced
 
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 10, 34  # margins: value labels left, time labels and band below
 BAND_H = 6
+# mid tones, at least 3:1 against a dark base too (tests/ui/test_dark_scheme.py)
 PALETTE = (
-    QColor(25, 118, 210), QColor(56, 142, 60), QColor(245, 124, 0), QColor(123, 31, 162),
-    QColor(0, 151, 167), QColor(194, 24, 91), QColor(93, 64, 55), QColor(97, 97, 97),
+    QColor(25, 118, 210), QColor(56, 142, 60), QColor(245, 124, 0), QColor(171, 71, 188),
+    QColor(0, 151, 167), QColor(216, 27, 96), QColor(141, 110, 99), QColor(117, 117, 117),
 )  # fmt: skip
 MARKER_COLOURS = {
     "restart": QColor(245, 124, 0),
-    "crash": QColor(198, 40, 40),
-    "deploy": QColor(21, 101, 192),
+    "crash": QColor(229, 57, 53),
+    "deploy": QColor(30, 136, 229),
 }
 
 

@@ -51,6 +51,16 @@ _STATUS_COLOURS = {
     "pm2-down": QColor(200, 0, 0),
     MISSING: QColor(200, 0, 0),
 }
+# the same meanings, legible on a dark base (ui/colour_scheme.py)
+_DARK = {_GREY.rgb(): QColor(150, 150, 150), _ALARM.rgb(): QColor(255, 105, 97),
+         QColor(0, 128, 0).rgb(): QColor(102, 204, 102), QColor(176, 96, 0).rgb(): QColor(255, 170, 60)}  # fmt: skip
+
+
+def _legible(colour: QColor | None) -> QColor | None:
+    if colour is None or QApplication.palette().base().color().lightness() >= 128:
+        return colour
+    return _DARK.get(colour.rgb(), colour)
+
 
 Index = QModelIndex | QPersistentModelIndex
 QUIET = Health("", 0)
@@ -405,6 +415,9 @@ class SystemsModel(QAbstractItemModel):
         return None
 
     def _foreground(self, row: ProcessRow, column: int) -> QColor | None:
+        return _legible(self._light_foreground(row, column))
+
+    def _light_foreground(self, row: ProcessRow, column: int) -> QColor | None:
         if column < STATUS:
             return None
         if row.server_status is None or row.stale:

@@ -7,6 +7,7 @@ holds the app's deploy lock.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ from ereg_desktop.services.deploy.verify import (
 from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.history import History
 from ereg_desktop.store.inventory import DeploymentRef
+
+log = logging.getLogger(__name__)
 
 
 class WriteRefused(EregError):
@@ -143,6 +146,8 @@ def run_action(
         if check_server_lock:
             ServerLock(shell, ref.app).check_free()
         t0 = time.monotonic()
+        log.info("%s of %s on %s by %s: %s", verb, ref.app, ref.server.id, operator or "?",
+                 plan.command.text)  # fmt: skip
         try:
             res = plan.command.run(shell)
         except EregError as exc:  # no answer or the connection cut: it may have run
@@ -157,6 +162,7 @@ def run_action(
             seconds = time.monotonic() - t0
             result = _verdict(ref, verb, res, seconds, probe)
             outcome = "ok" if result.ok else "failed"
+    log.info("%s of %s on %s: %s", verb, ref.app, ref.server.id, result.message)
     record = AuditRecord(
         kind=kind or verb,
         app=ref.app,

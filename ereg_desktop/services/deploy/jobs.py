@@ -304,6 +304,7 @@ class ServerJobs:
 
     def launch(self, record: JobRecord) -> None:
         """Start the planned job on the server, detached."""
+        log.info("server job %s of %s: %s", record.id, record.app, " ".join(record.argv))
         self._run(start_command(record))
 
     def poll(self, job_id: str, offset: int, wait_s: float = 0.0) -> JobPoll:

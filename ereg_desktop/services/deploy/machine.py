@@ -174,12 +174,14 @@ class DeployRun:
             st.decider.bind(st.emit)  # questions reach the front end on the run's events
         if st.went_down_at is not None:
             st.downtime.went_down_at(st.went_down_at)
+        log.info("update of %s on %s started", self.ref.app, self.ref.server.id)
         try:
             with st.guard.hold(self.ref.server.id, self.ref.app, "an update"):
                 self.result = finish(st, self._run_phases())
         except EregError as exc:  # the write guard: another write on this app here
             end = RunEnd(Outcome.BLOCKED, str(exc), Block.LOCK_HELD)
             self.result = finish(st, end, record=False)
+        log.info("update of %s: %s: %s", self.ref.app, self.result.outcome, self.result.message)
         return self.result
 
     def _run_phases(self) -> RunEnd:
@@ -227,6 +229,8 @@ class DeployRun:
         st.emit(StepStarted(phase.step, time.time()))
         try:
             outcome = BODIES[phase.step](st)
+            log.info("update of %s: %s: %s", self.ref.app, phase.step,
+                     outcome.message if isinstance(outcome, RunEnd) else outcome)  # fmt: skip
         except Exception as exc:
             end_step(st, phase.step, StepState.FAILED, str(exc), t0)
             return self._failure(exc)
