@@ -88,9 +88,12 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
         from ereg_desktop.ui.notify import DesktopNotifier
 
         live.append(LiveStatus(window, ctx))
-        live[0].notifier = DesktopNotifier(window)
+        live[0].live_alerts.notifier = DesktopNotifier(window)
         live[0].start()
+        live[0].follow_updates(window.deployment)
         window.add_details_pane()
+        live[0].live_alerts.show_in(window.add_alerts_pane(live[0].live_alerts.log))
+        window.add_preferences_action(live[0].preferences_action)
 
     after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):
