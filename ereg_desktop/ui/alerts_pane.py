@@ -48,7 +48,7 @@ class AlertsPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.log = log
-        self._clock = clock
+        self.clock = clock
         self._shown_unread = log.unread
         self._watched: QWidget | None = None
 
@@ -116,7 +116,7 @@ class AlertsPane(QWidget):
         if self.seen():
             self.log.mark_read()
         chosen = {e.number for e in self.selected_entries()}
-        now = self._clock()
+        now = self.clock()
         self.list.clear()
         items = [self._item(e, now) for e in self.log.entries]
         self.list.addTopLevelItems(items)
@@ -176,7 +176,7 @@ class AlertsPane(QWidget):
 
     def _fill_silence_menu(self) -> None:
         self.silence_menu.clear()
-        for choice in silence_choices(self._clock()):
+        for choice in silence_choices(self.clock()):
             action = self.silence_menu.addAction(choice.text.capitalize())
             action.triggered.connect(
                 lambda _=False, until=choice.until: self.silence_selected(until)
@@ -200,7 +200,7 @@ class AlertsPane(QWidget):
 
     def _selection_changed(self) -> None:
         systems = self._systems()
-        now = self._clock()
+        now = self.clock()
         self.silence_button.setEnabled(bool(systems))
         self.unsilence_button.setEnabled(
             any(self.log.silenced_until(s, a, now) is not None for s, a in systems)
@@ -214,7 +214,7 @@ class AlertsPane(QWidget):
         menu = QMenu(self)
         menu.aboutToHide.connect(menu.deleteLater)
         systems = bool(self._systems())
-        for choice in silence_choices(self._clock()):
+        for choice in silence_choices(self.clock()):
             action = QAction(f"Silence this app {choice.text}", menu)
             action.setEnabled(systems)
             action.triggered.connect(

@@ -135,6 +135,7 @@ class LiveAlerts(QObject):
 
     def show_in(self, pane: AlertsPane) -> None:
         self.pane = pane
+        pane.clock = self.clock  # the silences' times are the engine's
         pane.silence_requested.connect(self.silence)
         pane.unsilence_requested.connect(self.unsilence)
         pane.refresh()
