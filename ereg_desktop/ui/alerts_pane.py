@@ -65,7 +65,7 @@ class AlertsPane(QWidget):
         self.list.itemSelectionChanged.connect(self._selection_changed)
         header = self.list.header()
         header.setStretchLastSection(True)
-        for column, width in ((TIME, 80), (SYSTEM, 150), (KIND, 100)):
+        for column, width in ((TIME, 80), (SYSTEM, 140), (KIND, 130)):
             header.resizeSection(column, width)
 
         self.silence_menu = QMenu("Silence this app", self)

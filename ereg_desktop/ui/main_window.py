@@ -441,14 +441,20 @@ class MainWindow(QMainWindow):
         dock.setWidget(pane)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)  # fmt: skip
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         details = self.findChild(QDockWidget, "detailsDock")
-        if details is not None:
-            self.splitDockWidget(details, dock, Qt.Orientation.Horizontal)
-        else:
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        if details is not None:  # a tab beside the details: each has the window's width
+            self.tabifyDockWidget(details, dock)
+            details.raise_()
         toggle = dock.toggleViewAction()
-        toggle.setText("&Alerts")
         toggle.setShortcut("Ctrl+Shift+A")
+
+        def titled(unread: int) -> None:  # the tab says how many are unread
+            dock.setWindowTitle(f"Alerts ({unread})" if unread else "Alerts")
+            toggle.setText("&Alerts")
+
+        pane.count_changed.connect(titled)
+        titled(pane.unread_count)
         self.view_menu.addAction(toggle)
         return pane
 

@@ -246,7 +246,7 @@ class PreferencesDialog(QDialog):
         overrides: dict[tuple[str, str], MemoryOverride] = {}
         for row in range(self.overrides.rowCount()):
             texts = [(self.overrides.item(row, c) or QTableWidgetItem()).text() for c in range(3)]
-            if not any(t.strip() for t in texts):
+            if not (texts[SERVER].strip() or texts[APP].strip()):
                 continue  # a row added and left empty
             server, app = valid_name(texts[SERVER]), valid_name(texts[APP])
             if server is None or app is None:

@@ -44,7 +44,15 @@ def poller():
 
 
 @pytest.fixture
-def live(qtbot, window, ctx, poller, clock):
+def details():
+    """Whether the window has its details pane (the alerts are a tab beside it then)."""
+    return False
+
+
+@pytest.fixture
+def live(qtbot, window, ctx, poller, clock, details):
+    if details:
+        window.add_details_pane()
     controller = LiveStatus(window, ctx, poller_factory=lambda: poller, clock=clock)
     controller.live_alerts.notifier = FakeNotifier()
     controller.follow_updates(window.deployment)
@@ -196,7 +204,7 @@ def test_copy_and_clear_and_the_unread_count(qtbot, window, live, clock):
 
 
 class Hook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.got.append(json.loads(body))  # type: ignore[attr-defined]
         self.server.arrived.set()  # type: ignore[attr-defined]
@@ -222,7 +230,9 @@ def test_each_alert_is_posted_to_the_webhook(qtbot, window, live, clock, hook):
     live.live_alerts.set_webhook(f"http://127.0.0.1:{hook.server_address[1]}/services/T/B/x")
     poll(qtbot, live, clock, apps(gt=dict(restarts=1)))
     assert hook.arrived.wait(10)
-    assert hook.got == [{"text": "ereg-desktop: gt on unctad crashed: restarted (restarts 0 \u2192 1)"}]
+    assert hook.got == [
+        {"text": "ereg-desktop: gt on unctad crashed: restarted (restarts 0 \u2192 1)"}
+    ]
     qtbot.waitUntil(lambda: live.live_alerts.posts_running == 0)
     assert NOTE not in kinds(live)
 
@@ -262,3 +272,33 @@ def test_an_update_from_the_window_is_expected_until_it_ends(qtbot, window, live
     assert kinds(live) == [CRASH]  # pm2's late restart of the update: still its own
     poll(qtbot, live, clock, apps(gt=dict(restarts=3), els=dict(restarts=1)), advance=30)
     assert kinds(live) == [CRASH, CRASH] and live.live_alerts.log.entries[0].system == "unctad/gt"
+
+
+@pytest.mark.parametrize("details", [True])  # as ui/app.py builds them: a tab beside it
+def test_screenshot_of_the_window_with_alerts_of_every_kind(qtbot, window, live, clock, screenshot):
+    """``EREG_SCREENSHOTS=docs/screenshots`` writes ``docs/screenshots/alerts-pane.png``."""
+    window.resize(1280, 800)
+    window.isActiveWindow = lambda: False  # unread: counted on the tab
+    live.live_alerts.apply(AlertPrefs(grace_s=30, memory_rule=ABSOLUTE, memory_limit_mb=140))
+    poll(qtbot, live, clock, apps(crashy=dict(restarts=1)))
+    for n in (2, 3):
+        poll(qtbot, live, clock, apps(crashy=dict(restarts=n)))
+    poll(qtbot, live, clock, apps(crashy=dict(restarts=3), els=dict(status="stopped")))
+    poll(qtbot, live, clock, unreachable("connection timed out"), advance=5)
+    clock.now += 31
+    qtbot.waitUntil(lambda: SERVER_UNREACHABLE in kinds(live), timeout=3000)
+    poll(qtbot, live, clock, apps(crashy=dict(restarts=3), els=dict(status="stopped")))
+    live.live_alerts.log.note("webhook", "", "Alerts are not reaching the webhook: the alert "
+                              "webhook at hooks.slack.com answered HTTP 404", clock.now)  # fmt: skip
+    pane = pane_of(window)
+    live.live_alerts.silence("unctad", "gt", clock.now + 3600)
+    pane.refresh()
+    got = set(kinds(live))
+    assert {CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, MEMORY_HIGH, SERVER_UNREACHABLE, SERVER_BACK,
+            NOTE} <= got  # fmt: skip
+    pane.list.topLevelItem(2).setSelected(True)
+    dock = pane.parentWidget()
+    assert pane.unread_count == 10 and dock.windowTitle() == "Alerts (10)"
+    dock.raise_()
+    qtbot.waitUntil(lambda: pane.list.topLevelItemCount() == len(live.live_alerts.log.entries))
+    screenshot(window, "alerts-pane")

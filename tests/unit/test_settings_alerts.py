@@ -67,14 +67,18 @@ HOSTILE: dict[str, tuple[str, dict[str, object]]] = {
     "rule unknown": ('memory_rule = "absolutely"', {"memory_rule": RELATIVE}),
     "rule a number": ("memory_rule = 1", {"memory_rule": RELATIVE}),
     "overrides a string": ('memory_override = "gt=10"', {"overrides": ()}),
-    "override without an app": ('memory_override = [{server = "unctad", limit_mb = 100}]',
-                                {"overrides": ()}),  # fmt: skip
+    "override without an app": (
+        'memory_override = [{server = "unctad", limit_mb = 100}]',
+        {"overrides": ()},
+    ),  # fmt: skip
     "override with a control character": (
         'memory_override = [{server = "unc\\u001btad", app = "gt", limit_mb = 100}]',
         {"overrides": ()},
     ),
-    "override limit a string": ('memory_override = [{server = "u", app = "gt", limit_mb = "1"}]',
-                                {"overrides": ()}),  # fmt: skip
+    "override limit a string": (
+        'memory_override = [{server = "u", app = "gt", limit_mb = "1"}]',
+        {"overrides": ()},
+    ),  # fmt: skip
     "override not a table": ("memory_override = [1, 2]", {"overrides": ()}),
 }
 
