@@ -97,6 +97,7 @@ class AlertSettings:
     memory_window_s: float = 3600.0
     memory_min_samples: int = 6  # fewer samples than this: no default threshold yet
     memory_clear_ratio: float = 0.8  # back to normal below this share of the threshold
+    memory_limit_bytes: int | None = None  # instead of the relative default: this for every app
     # an app's crash or stop alert held this long and checked again against this app's own
     # actions: the CLI learns of them from the history, written just after the action ran
     confirm_s: float = 0.0
@@ -135,6 +136,7 @@ class AlertEngine:
         self._apps: dict[tuple[str, str], _AppState] = {}
         self._servers: dict[str, _ServerState] = {}
         self._expected: dict[tuple[str, str], tuple[str, float]] = {}
+        self._running: dict[tuple[str, str], tuple[str, int]] = {}  # begin() without end() yet
         self._silenced: dict[tuple[str, str], float] = {}
         self._thresholds: dict[tuple[str, str], int | None] = {}
         self._pending: list[Alert] = []
@@ -148,6 +150,20 @@ class AlertEngine:
         old = self._expected.get(key)
         if old is None or old[1] < until:
             self._expected[key] = (action, until)
+
+    def begin(self, server: str, app: str, action: str) -> None:
+        """This app's ``action`` on ``app`` (an update: its stop, deploy and start) runs from
+        now until :meth:`end`: nothing it causes meanwhile is alerted."""
+        count = self._running.get((server, app), (action, 0))[1]
+        self._running[(server, app)] = (action, count + 1)
+
+    def end(self, server: str, app: str, until: float) -> None:
+        """The action of :meth:`begin` ended; what it causes until ``until`` is still its own."""
+        action, count = self._running.pop((server, app), ("", 0))
+        if count > 1:
+            self._running[(server, app)] = (action, count - 1)
+        if action:
+            self.expect(server, app, action, until)
 
     def expect_from_records(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Expectations from the local history's records (``store.history.History.list()``):
@@ -164,6 +180,9 @@ class AlertEngine:
         """No alert about ``app`` (or, with app "", about the server itself) until ``until``."""
         self._silenced[(server, app)] = until
 
+    def unsilence(self, server: str, app: str) -> None:
+        self._silenced.pop((server, app), None)
+
     def silenced_until(self, server: str, app: str) -> float | None:
         until = self._silenced.get((server, app))
         return until if until is not None and until > self.clock() else None
@@ -172,6 +191,11 @@ class AlertEngine:
         """A fixed threshold for ``app``; None goes back to the default (relative to its
         own median of the last hour)."""
         self._thresholds[(server, app)] = limit_bytes
+
+    def replace_memory_thresholds(self, limits: Mapping[tuple[str, str], int]) -> None:
+        """Exactly these fixed thresholds (bytes per (server, app)); every other app: the
+        default."""
+        self._thresholds = dict(limits)
 
     def mode(self, server: str) -> str:
         return self._server(server).mode
@@ -341,6 +365,8 @@ class AlertEngine:
         if state.memory_high_at is not None:
             return state.memory_high_at
         s = self.settings
+        if s.memory_limit_bytes is not None:
+            return s.memory_limit_bytes
         if len(state.memory) < s.memory_min_samples:
             return None
         median = statistics.median(m for _, m in state.memory)
@@ -372,6 +398,9 @@ class AlertEngine:
 
     def _own(self, sid: str, name: str, at: float | None = None) -> str | None:
         """The action of this app that explains a change of ``name`` seen at ``at``."""
+        running = self._running.get((sid, name))
+        if running is not None:
+            return running[0]
         found = self._expected.get((sid, name))
         if found is None or found[1] < (self.clock() if at is None else at):
             return None

@@ -1,4 +1,5 @@
-"""Secrets in the OS keyring only: SSH private keys, key passphrases, the GitHub token.
+"""Secrets in the OS keyring only: SSH private keys, key passphrases, the GitHub token, the
+alerts' webhook URL.
 
 Windows Credential Manager keeps at most 2,560 bytes per entry (1,280 UTF-16 code units), and an
 RSA-4096 key is about 3,400 characters. So every secret is written as a small header entry
@@ -37,6 +38,7 @@ PUBLIC_KEY = (
 )
 PASSPHRASE = "ssh-key-passphrase"
 GITHUB_TOKEN = "github-token"
+ALERT_WEBHOOK = "alert-webhook-url"  # Slack's carry their token in the path
 
 CHUNK_UNITS = 1000  # UTF-16 code units per chunk: 2,000 bytes, under Windows' 2,560
 _HEADER_V1 = "ereg-chunks:v1:"
@@ -332,3 +334,24 @@ def delete_github_token(store: SecretStore) -> bool:
         had = True
     store.delete(GITHUB_TOKEN)
     return had
+
+
+# --- the alerts' webhook URL: one global entry ----------------------------------------------------
+
+
+def get_alert_webhook(store: SecretStore) -> str | None:
+    try:
+        return store.get(ALERT_WEBHOOK) or None
+    except SecretCorrupted:
+        raise EregError(
+            f"The keyring entry {ALERT_WEBHOOK!r} of {SERVICE_PREFIX!r} is incomplete or damaged: "
+            "enter the webhook URL again in Preferences."
+        ) from None
+
+
+def set_alert_webhook(store: SecretStore, url: str | None) -> None:
+    """Store ``url``; None or "" forgets it."""
+    if url:
+        store.put(ALERT_WEBHOOK, url)
+    else:
+        store.delete(ALERT_WEBHOOK)

@@ -12,6 +12,7 @@ import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ereg_desktop.store.alert_settings import AlertPrefs, alert_prefs_document, load_alert_prefs
 from ereg_desktop.store.atomic import atomic_write
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class Settings:
     # the model-load check of pending translations on the server, for development deployments
     # too (production always has it): [translations] model_check_development = true
     model_check_development: bool = False
+    # [alerts] (store/alert_settings.py): the grace time and the memory thresholds
+    alerts: AlertPrefs = AlertPrefs()
 
     def with_refresh_interval(self, seconds: int) -> Settings:
         return replace(self, refresh_interval_s=clamp_refresh(seconds))
@@ -92,6 +95,7 @@ def load_settings(path: Path) -> Settings:
     base = Settings(
         github_api_url=_github_api_url(path, data),
         model_check_development=_model_check_development(path, data),
+        alerts=load_alert_prefs(path, data),
     )
     status = data.get("status")
     interval = status.get("refresh_interval_s") if isinstance(status, dict) else None
@@ -126,6 +130,7 @@ def save_settings(path: Path, settings: Settings) -> None:
     document: dict[str, object] = {
         "version": VERSION,
         "status": {"refresh_interval_s": settings.refresh_interval_s},
+        "alerts": alert_prefs_document(settings.alerts),
     }
     if settings.github_api_url != DEFAULT_GITHUB_API_URL:
         document["github"] = {"api_url": settings.github_api_url}

@@ -104,11 +104,17 @@ def run_gui(
         from ereg_desktop.ui.tray import Tray
 
         live.append(LiveStatus(window, ctx))
-        live[0].notifier = DesktopNotifier(window, Tray(window, live[0].refresh_action))
+        tray = Tray(window, live[0].refresh_action)
+        live[0].live_alerts.notifier = DesktopNotifier(window, tray)
         if on_live is not None:
             on_live(live[0])
         live[0].start()
+        live[0].follow_updates(window.deployment)
         window.add_details_pane()
+        pane = window.add_alerts_pane(live[0].live_alerts.log)
+        live[0].live_alerts.show_in(pane)
+        pane.count_changed.connect(tray.set_alert_count)  # the badge on the tray icon
+        window.add_preferences_action(live[0].preferences_action)
         from ereg_desktop.ui.setup_assistant import offer_setup
 
         offer_setup(window)  # no operator or no key yet: a bar offers the set-up assistant

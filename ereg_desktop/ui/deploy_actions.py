@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
@@ -38,6 +38,10 @@ VERBS = ("restart", "stop", "start")
 
 class DeploymentActions(QObject):
     """Owns the Deployment actions of ``window`` (a MainWindow) and the dialogs they open."""
+
+    # (server id, app, running): an update (or its "Start it again") of this window started
+    # (True) or ended (False, emitted on its worker): live status expects the app's restarts
+    update_running = Signal(str, str, bool)
 
     def __init__(self, window: WindowApi, ctx: AppContext) -> None:
         super().__init__(window.as_widget())
@@ -278,6 +282,7 @@ class DeploymentActions(QObject):
 
         dialog = DeployDialog(ref, run, notifier=self.notifier, parent=self.window.as_widget(),
                               reattached=reattached, decisions=decisions)  # fmt: skip
+        dialog.tell_running = lambda running: self._update_running(ref, running)
         dialog.restart_requested.connect(lambda r: self.confirm_action("restart", r))
         dialog.break_lock_requested.connect(lambda res: self._break_from_dialog(ref, res))
         dialog.run_finished.connect(lambda _res: self._run_finished(ref, dialog))
@@ -287,6 +292,13 @@ class DeploymentActions(QObject):
         dialog.show()
         dialog.start()
         return dialog
+
+    def _update_running(self, ref: DeploymentRef, running: bool) -> None:
+        """From the GUI thread, or the run's worker (queued to the receivers)."""
+        try:
+            self.update_running.emit(ref.server.id, ref.app, running)
+        except RuntimeError:  # the window is gone: nobody to tell
+            pass
 
     def _run_finished(self, ref: DeploymentRef, dialog: DeployDialog) -> None:
         self.refresh_status(ref)

@@ -41,7 +41,7 @@ from ereg_desktop.ui.deploy_buttons import DeployButtons
 from ereg_desktop.ui.deploy_question import QuestionPanel
 from ereg_desktop.ui.deploy_steps_pane import StepsPane
 from ereg_desktop.ui.notify import Notifier
-from ereg_desktop.ui.tasks import LONG, run_task
+from ereg_desktop.ui.tasks import LONG, Progress, run_task
 
 TICK_MS = 100
 _DOWN, _UP, _ENDED = "#c62828", "#2e7d32", "#444"
@@ -87,6 +87,9 @@ class DeployDialog(QDialog):
         self.resize(900, 620)
 
         self.close_question: QMessageBox | None = None
+        # told True when a run or "Start it again" starts, False (on its worker) when it ends,
+        # even if this dialog is gone by then: the alerts expect the app's restarts meanwhile
+        self.tell_running: Callable[[bool], None] | None = None
 
         self._build()
         self._timer = QTimer(self)
@@ -190,7 +193,7 @@ class DeployDialog(QDialog):
         self._show_status()
         run = self.deploy_run
         run_task(
-            lambda progress: run.run(progress),
+            self._told(lambda progress: run.run(progress)),
             kind=LONG,
             receiver=self,
             on_result=self._run_done,
@@ -266,7 +269,7 @@ class DeployDialog(QDialog):
         self.pane.following = True
         run = self.deploy_run
         run_task(
-            lambda progress: run.start_again(progress),
+            self._told(lambda progress: run.start_again(progress)),
             kind=LONG,
             receiver=self,
             on_result=self._started_again_done,
@@ -291,6 +294,20 @@ class DeployDialog(QDialog):
         self._show_status()
         self._show_summary()
         self.task_finished.emit()
+
+    def _told(self, work: Callable[[Progress], object]) -> Callable[[Progress], object]:
+        tell = self.tell_running
+        if tell is None:
+            return work
+        tell(True)
+
+        def told(progress: Progress) -> object:
+            try:
+                return work(progress)
+            finally:
+                tell(False)
+
+        return told
 
     # --- questions --------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Live pm2 status in the window: background polls, the status bar, crash alerts, host-key prompts.
+"""Live pm2 status in the window: background polls, the status bar, alerts, host-key prompts.
 
 Nothing here runs SSH on the GUI thread: ``ui/app.py`` builds this after the window's first paint,
 and the monitor (paramiko, keyring) is built on a worker. Each server has at most one poll in
@@ -14,41 +14,30 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from ereg_desktop.context import AppContext
 from ereg_desktop.presenters.server_state import CONNECTING_TEXT, ServerStates
 from ereg_desktop.remote.errors import HostKeyProblem
-from ereg_desktop.services.alerts import (
-    CRASH,
-    CRASH_LOOP,
-    RESTARTED_ELSEWHERE,
-    STOPPED_ELSEWHERE,
-    AlertEngine,
-)
+from ereg_desktop.services.alerts import Alert
 from ereg_desktop.services.crashes import Crash
 from ereg_desktop.services.pm2_events import ModeChanged, Snapshot
-from ereg_desktop.services.status import ServerStatus
+from ereg_desktop.services.status import UNREACHABLE, ServerStatus
 from ereg_desktop.store.inventory import Server
-from ereg_desktop.store.settings import (
-    MAX_REFRESH_S,
-    MIN_REFRESH_S,
-    Settings,
-    load_settings,
-    save_settings,
-)
+from ereg_desktop.store.settings import Settings, load_settings
 from ereg_desktop.ui.host_key_prompts import HostKeyPrompts, PinHostKey, pin_with_pool
-from ereg_desktop.ui.notify import Notifier
+from ereg_desktop.ui.live_alerts import LiveAlerts, read_webhook
+from ereg_desktop.ui.live_settings import LiveSettings
 from ereg_desktop.ui.passphrase_prompt import PassphrasePrompt
 from ereg_desktop.ui.tasks import POLL, run_task
 from ereg_desktop.ui.window_api import WindowApi
 
 if TYPE_CHECKING:
     from ereg_desktop.remote.connection import ConnectionPool
+    from ereg_desktop.ui.deploy_actions import DeploymentActions
     from ereg_desktop.ui.host_key_dialog import HostKeyDialog
     from ereg_desktop.ui.keys_dialog import KeysDialog
-
-CRASH_MESSAGE_MS = 30_000
+    from ereg_desktop.ui.settings_dialog import PreferencesDialog
 
 
 class Poller(Protocol):
@@ -62,8 +51,8 @@ class Poller(Protocol):
 # Builds the poller; runs on a worker thread (the real one imports paramiko and keyring).
 PollerFactory = Callable[[], Poller]
 # What the worker that builds the monitor hands back: the poller, its connection pool (None for
-# a poller without one, as in tests) and the saved settings.
-Built = tuple[Poller, "ConnectionPool | None", Settings]
+# a poller without one, as in tests), the saved settings and the alerts' webhook URL.
+Built = tuple[Poller, "ConnectionPool | None", Settings, str | None]
 
 
 def _pool_of(poller: Poller) -> ConnectionPool | None:
@@ -73,8 +62,6 @@ def _pool_of(poller: Poller) -> ConnectionPool | None:
     return poller.pool if isinstance(poller, Monitor | AgentMonitor) else None
 
 
-# what the window announces of the engine's alerts (memory and reachability: not yet)
-WINDOW_ALERTS = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, RESTARTED_ELSEWHERE})
 OWN_WRITE_S = 90.0  # a restart waits up to a minute for the app to be stable
 
 
@@ -83,7 +70,7 @@ class LiveStatus(QObject):
     What it knows of each server is in :attr:`states`; this side runs timers, workers, dialogs."""
 
     status_applied = Signal(object)  # the ServerStatus given to the window
-    crash_detected = Signal(object)  # Crash
+    crash_detected = Signal(object)  # Crash: each alert announced (all kinds), once
     agent_event = Signal(object)  # a pm2_events event pushed by a server's agent (any thread)
     monitor_failed = Signal(str)
 
@@ -97,8 +84,6 @@ class LiveStatus(QObject):
         super().__init__(window.as_widget())
         self.window = window
         self.ctx = ctx
-        self.settings = Settings()  # the saved ones are read on the worker that builds the monitor
-        self._settings_chosen = False  # the operator set the interval before they were read
         self.passphrase_prompt = PassphrasePrompt(window.as_widget())
         ctx.set_passphrase_source(self.passphrase_prompt)
         self._factory = poller_factory or self._build_monitor
@@ -108,12 +93,12 @@ class LiveStatus(QObject):
         # read when a dialog is built (tests pin without a server)
         self.pin_host_key: PinHostKey = lambda server, fp: pin_with_pool(self.pool, server, fp)
         self.alerts: list[Crash] = []
-        # crashes, crash loops and stops by someone else, once per event; this window's own
-        # restarts and stops (DeploymentActions.write_running) are expected, not alerted
-        self.alert_engine = AlertEngine(clock=clock)
+        # the engine, the alert log, notifications, the webhook (ui/live_alerts.py); this
+        # window's own restarts, stops and updates (DeploymentActions) are expected, not alerted
+        self.live_alerts = LiveAlerts(window, clock)
+        self.alert_engine = self.live_alerts.engine
+        self.live_alerts.announced.connect(self._announced)
         self.agent_event.connect(self._agent_pushed, Qt.ConnectionType.QueuedConnection)
-        # told while the window is not in front (ui/app.py gives the desktop's; tests their own)
-        self.notifier: Notifier | None = None
         self._clock = clock
         running = getattr(window, "deployment_write_running", None)
         if running is not None:
@@ -127,11 +112,12 @@ class LiveStatus(QObject):
         self._keys_dialog: KeysDialog | None = None
 
         self.timer = QTimer(self)
-        self.timer.setInterval(self.settings.refresh_interval_s * 1000)
         self.timer.timeout.connect(self.refresh)
-        self._ticker = QTimer(self)  # ages in the status bar
+        self.prefs = LiveSettings(window, ctx, self.timer, self.live_alerts)  # sets the interval
+        self._ticker = QTimer(self)  # ages in the status bar, the alerts' grace times
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._show_all_states)
+        self._ticker.timeout.connect(self.live_alerts.tick)
         self._make_actions()
         window.inventory_reloaded.connect(self._inventory_reloaded)
 
@@ -143,8 +129,8 @@ class LiveStatus(QObject):
         self.refresh_action.setShortcut(QKeySequence("F5"))
         self.refresh_action.setToolTip("Ask every server for its pm2 status now (F5)")
         self.refresh_action.triggered.connect(lambda: self.refresh(manual=True))
-        self.interval_action = QAction("Refresh interval\u2026", parent)
-        self.interval_action.triggered.connect(self.ask_interval)
+        self.interval_action = self.prefs.interval_action
+        self.preferences_action = self.prefs.preferences_action
         self.keys_action = QAction("SSH key\u2026", parent)
         self.keys_action.setToolTip("Import or generate the SSH key for a server")
         self.keys_action.triggered.connect(self.show_keys_dialog)
@@ -167,7 +153,7 @@ class LiveStatus(QObject):
         def build(_progress: object) -> Built:
             poller = factory()
             ctx.deploy_settings  # noqa: B018 - read here, on the worker, not at the first update
-            return poller, _pool_of(poller), load_settings(settings_file)
+            return poller, _pool_of(poller), load_settings(settings_file), read_webhook(ctx)
 
         run_task(build, receiver=self, on_result=self._monitor_built,
                  on_error=self._monitor_not_built)  # fmt: skip
@@ -195,20 +181,17 @@ class LiveStatus(QObject):
             return
         if isinstance(event, ModeChanged):
             self._show_state(event.server_id)
-        self._report_crashes([Crash(a.server, a.app, a.message)
-                              for a in self.alert_engine.feed(event) if a.kind in WINDOW_ALERTS])  # fmt: skip
+        self.live_alerts.feed(event)
 
     def _monitor_built(self, built: Built) -> None:
-        poller, pool, settings = built
+        poller, pool, settings, webhook = built
         self._starting = False
         self.states.start_error = None
         if self._closed:
             return
         self.monitor, self.pool = poller, pool
         self.states.monitor_ready = True
-        if not self._settings_chosen:
-            self.settings = settings
-            self.timer.setInterval(settings.refresh_interval_s * 1000)
+        self.prefs.loaded(settings, webhook)
         self.timer.start()
         self._ticker.start()
         self.refresh()
@@ -300,7 +283,7 @@ class LiveStatus(QObject):
             return
         problem = self.monitor.problem(server.id) if self.monitor is not None else None
         shown, _compared = self.states.polled(status, problem)
-        self._report_crashes(self._alerts(status))
+        self.live_alerts.feed(status)
         self._apply(shown)
         if isinstance(problem, HostKeyProblem):
             self.host_keys.ask(server, problem, self.pin_host_key)
@@ -309,7 +292,10 @@ class LiveStatus(QObject):
         if self._closed:
             self.states[server.id].in_flight = False
             return
-        self._apply(self.states.poll_failed(server.id, error))
+        shown = self.states.poll_failed(server.id, error)
+        self.live_alerts.feed(ServerStatus(server.id, UNREACHABLE, reason=shown.reason,
+                                           taken_at=self._clock()))  # fmt: skip
+        self._apply(shown)
 
     def _apply(self, status: ServerStatus) -> None:
         self.window.apply_status(status)
@@ -342,28 +328,24 @@ class LiveStatus(QObject):
                 if self.states[server.id].shown is None:
                     self.poll(server)
 
-    # --- crashes -----------------------------------------------------------------------------
+    # --- alerts ------------------------------------------------------------------------------
 
     def expect_write(self, server_id: str, app: str, verb: str) -> None:
         """This window runs ``verb`` on ``app`` (now, and again when it ended)."""
-        self.alert_engine.expect(server_id, app, verb, self._clock() + OWN_WRITE_S)
+        self.live_alerts.expect(server_id, app, verb, self._clock() + OWN_WRITE_S)
 
-    def _alerts(self, status: ServerStatus) -> list[Crash]:
-        return [Crash(a.server, a.app, a.message) for a in self.alert_engine.feed(status)
-                if a.kind in WINDOW_ALERTS]  # fmt: skip
+    def follow_updates(self, actions: DeploymentActions) -> None:
+        """The updates started from the window: their restarts are expected from the start of
+        the run to ``OWN_WRITE_S`` after its end."""
+        actions.update_running.connect(self.update_running)
 
-    def _report_crashes(self, crashes: list[Crash]) -> None:
-        if not crashes:
-            return
-        self.alerts.extend(crashes)
-        text = "\u26a0 " + "; ".join(c.message for c in crashes)
-        self.window.statusBar().showMessage(text, CRASH_MESSAGE_MS)
-        if not self.window.isActiveWindow():
-            QApplication.alert(self.window.as_widget())  # taskbar flash where the platform has one
-            if self.notifier is not None:  # the tray or notify-send: once per event
-                self.notifier.notify("ereg-desktop", "; ".join(c.message for c in crashes))
-        for crash in crashes:
-            self.crash_detected.emit(crash)
+    def update_running(self, server_id: str, app: str, running: bool) -> None:
+        self.live_alerts.update_running(server_id, app, running, OWN_WRITE_S)
+
+    def _announced(self, alert: Alert) -> None:
+        crash = Crash(alert.server, alert.app, alert.message)
+        self.alerts.append(crash)
+        self.crash_detected.emit(crash)
 
     # --- host keys ---------------------------------------------------------------------------
 
@@ -372,34 +354,19 @@ class LiveStatus(QObject):
 
     # --- settings and keys -------------------------------------------------------------------
 
+    @property
+    def settings(self) -> Settings:
+        return self.prefs.settings
+
     def set_refresh_interval(self, seconds: int) -> None:
-        self._settings_chosen = True
-        self.settings = self.settings.with_refresh_interval(seconds)
-        self.timer.setInterval(self.settings.refresh_interval_s * 1000)
-        path, settings = self.ctx.paths.settings_file, self.settings
-        run_task(
-            lambda _progress: save_settings(path, settings),
-            receiver=self,
-            on_result=lambda _value: None,
-            on_error=lambda exc: self.window.statusBar().showMessage(
-                f"The refresh interval could not be saved: {exc}", 8000
-            ),
-        )
-        self.window.statusBar().showMessage(
-            f"Status refreshed every {self.settings.refresh_interval_s} s", 4000
-        )
+        self.prefs.set_refresh_interval(seconds)
 
     def ask_interval(self) -> QInputDialog:
-        dialog = QInputDialog(self.window.as_widget())
-        dialog.setWindowTitle("Refresh interval")
-        dialog.setLabelText("Ask every server for its pm2 status every (seconds):")
-        dialog.setInputMode(QInputDialog.InputMode.IntInput)
-        dialog.setIntRange(MIN_REFRESH_S, MAX_REFRESH_S)
-        dialog.setIntValue(self.settings.refresh_interval_s)
-        dialog.intValueSelected.connect(self.set_refresh_interval)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        return dialog
+        return self.prefs.ask_interval()
+
+    def show_preferences(self) -> PreferencesDialog:
+        """Edit > Preferences: the refresh interval, the alerts, the webhook; applied when saved."""
+        return self.prefs.show_preferences()
 
     def show_keys_dialog(self) -> KeysDialog:
         from ereg_desktop.ui.keys_dialog import KeysDialog

@@ -34,7 +34,9 @@ from ereg_desktop.ui.systems_model import (
 )
 
 if TYPE_CHECKING:
+    from ereg_desktop.presenters.alert_log import AlertLog
     from ereg_desktop.ui.about_dialog import AboutDialog
+    from ereg_desktop.ui.alerts_pane import AlertsPane
     from ereg_desktop.ui.deploy_actions import DeploymentActions
     from ereg_desktop.ui.details_pane import DetailsPane
     from ereg_desktop.ui.github_token_dialog import GitHubTokenDialog
@@ -436,6 +438,50 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(toggle)
         self._selection_changed()
         return self.details
+
+    # --- the alert log and Preferences (ui/live_alerts.py, ui/live_settings.py) ------------
+
+    def add_alerts_pane(self, log: AlertLog) -> AlertsPane:
+        """The alert log, docked beside the details (built after the first paint, like them).
+        View > Alerts (Ctrl+Shift+A) shows or hides it."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from ereg_desktop.ui.alerts_pane import AlertsPane
+
+        existing = self.findChild(QDockWidget, "alertsDock")
+        if existing is not None and isinstance(existing.widget(), AlertsPane):
+            return existing.widget()  # type: ignore[return-value]
+        pane = AlertsPane(log)
+        dock = QDockWidget("Alerts", self)
+        dock.setObjectName("alertsDock")
+        dock.setWidget(pane)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)  # fmt: skip
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        details = self.findChild(QDockWidget, "detailsDock")
+        if details is not None:  # a tab beside the details: each has the window's width
+            self.tabifyDockWidget(details, dock)
+            details.raise_()
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut("Ctrl+Shift+A")
+
+        def titled(unread: int) -> None:  # the tab says how many are unread
+            dock.setWindowTitle(f"Alerts ({unread})" if unread else "Alerts")
+            toggle.setText("&Alerts")
+
+        pane.count_changed.connect(titled)
+        titled(pane.unread_count)
+        self.view_menu.addAction(toggle)
+        return pane
+
+    def add_preferences_action(self, action: QAction) -> None:
+        """Edit > Preferences… (the live status's, after the first paint)."""
+        from PySide6.QtWidgets import QMenu
+
+        edit = QMenu("&Edit", self)
+        edit.addAction(action)
+        self.menuBar().insertMenu(self.view_menu.menuAction(), edit)
 
     def _selection_changed(self, *_: object) -> None:
         row = self.selected_row()

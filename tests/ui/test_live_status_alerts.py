@@ -70,7 +70,7 @@ class FakeNotifier:
 
 
 def test_a_crash_is_notified_once_when_the_window_is_not_in_front(qtbot, window, live, clock):
-    live.notifier = notifier = FakeNotifier()
+    live.live_alerts.notifier = notifier = FakeNotifier()
     window.isActiveWindow = lambda: False  # the operator is in another window
     poll(qtbot, live, clock, online("gt", restarts=1), online("els"), online("crashy"))
     poll(qtbot, live, clock, online("gt", restarts=1), online("els"), online("crashy"))
