@@ -74,7 +74,7 @@ class Sandbox:
 
     def is_built(self) -> bool:
         try:
-            return json.loads(self.marker.read_text()).get("layout") == LAYOUT_VERSION
+            return bool(json.loads(self.marker.read_text()).get("layout") == LAYOUT_VERSION)
         except (OSError, ValueError, AttributeError):
             return False
 
@@ -209,13 +209,13 @@ def write_login_files(box: Sandbox) -> None:
         _write(
             standin,
             "#!/bin/sh\n# the demo's pm2 stand-in (no pm2 or node on this computer)\n"
-            f"exec {shlex.quote(sys.executable)} {shlex.quote(str(_PM2_STANDIN))} \"$@\"\n",
+            f'exec {shlex.quote(sys.executable)} {shlex.quote(str(_PM2_STANDIN))} "$@"\n',
             0o755,
         )
     block = (
         "# the ereg-desktop demo's account: the helper commands and pm2 on the login PATH\n"
         'export PM2_HOME="$HOME/.pm2"\n'
-        f"export PATH=\"$HOME/bin:{server_env(box)['PATH']}\"\n"
+        f'export PATH="$HOME/bin:{server_env(box)["PATH"]}"\n'
     )
     for name in (".profile", ".bashrc"):
         _write(box.home / name, block)

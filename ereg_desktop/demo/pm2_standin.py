@@ -71,12 +71,19 @@ def _rss_and_cpu(pid: int, started_ms: int) -> tuple[int, float]:
     """Resident memory in bytes and the CPU percent since the start (Linux /proc, else ps)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-        rss = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
+        rss = next(
+            int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")
+        )
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
         ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, StopIteration, ValueError, IndexError):
         try:
-            out = subprocess.run(["ps", "-o", "rss=,time=", "-p", str(pid)], capture_output=True, text=True, timeout=5).stdout.split()
+            out = subprocess.run(
+                ["ps", "-o", "rss=,time=", "-p", str(pid)],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.split()
             rss, ticks = int(out[0]) * 1024, 0.0
         except (OSError, ValueError, IndexError, subprocess.SubprocessError):
             return 0, 0.0
@@ -92,7 +99,7 @@ class Pm2:
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         (self.home / "pids").mkdir(exist_ok=True)
         self.state_file = self.home / "standin.json"
-        self._lock = open(self.home / "standin.lock", "w")  # noqa: SIM115  (held for the call)
+        self._lock = open(self.home / "standin.lock", "w")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         try:
             self.apps: list[dict[str, Any]] = json.loads(self.state_file.read_text())["apps"]
@@ -110,8 +117,8 @@ class Pm2:
     # --- processes -----------------------------------------------------------------------------
 
     def spawn(self, app: dict[str, Any]) -> None:
-        out = open(app["out"], "ab")  # noqa: SIM115  (handed to the child)
-        err = open(app["err"], "ab")  # noqa: SIM115
+        out = open(app["out"], "ab")
+        err = open(app["err"], "ab")
         env = {**app["env"], "PM2_STANDIN_APP": app["name"]}
         proc = subprocess.Popen(
             [sys.executable, str(APP_SCRIPT), *app["args"]],
@@ -191,7 +198,9 @@ def _start(pm2: Pm2, args: list[str]) -> int:
     existing = pm2.find(name or target)
     if existing is not None:
         if existing["status"] == "online":
-            _say(f"Applying action restartProcessId on app [{existing['name']}](ids: [ {existing['pm_id']} ])")
+            _say(
+                f"Applying action restartProcessId on app [{existing['name']}](ids: [ {existing['pm_id']} ])"
+            )
             pm2.end(existing)
             existing["restart_time"] += 1
         pm2.spawn(existing)

@@ -24,7 +24,9 @@ DRIFT_S = 3.0
 
 def _commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -58,8 +60,10 @@ def main() -> int:
     threading.Thread(target=memory.drift, args=(stop,), daemon=True).start()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-            body = json.dumps({"app": NAME, "commit": commit, "pid": os.getpid(), "heldMb": len(memory.blocks)})
+        def do_GET(self) -> None:
+            body = json.dumps(
+                {"app": NAME, "commit": commit, "pid": os.getpid(), "heldMb": len(memory.blocks)}
+            )
             data = (body + "\n").encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
@@ -73,11 +77,18 @@ def main() -> int:
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT") or 0)), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
-    print(f"{NAME} listening on http://127.0.0.1:{port}/ (pid {os.getpid()}, commit {commit})", flush=True)
+    print(
+        f"{NAME} listening on http://127.0.0.1:{port}/ (pid {os.getpid()}, commit {commit})",
+        flush=True,
+    )
     if CRASH_S > 0:
         threading.Thread(target=_crash_later, args=(server,), daemon=True).start()
     server.serve_forever(poll_interval=0.5)
-    print(f"{NAME}: Error: planned crash after {CRASH_S:g} s (the demo's unstable app)", file=sys.stderr, flush=True)
+    print(
+        f"{NAME}: Error: planned crash after {CRASH_S:g} s (the demo's unstable app)",
+        file=sys.stderr,
+        flush=True,
+    )
     return 1
 
 

@@ -333,10 +333,10 @@ class ProcessMemoryBackend(keyring.backend.KeyringBackend):
     or a file, and everything is gone when the process ends. For a profile whose secrets are
     made for the session (the embedded demo's key), never for the operator's own."""
 
-    priority = 0  # type: ignore[assignment]  # never chosen by keyring itself
+    priority = 0  # never chosen by keyring itself
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
