@@ -28,6 +28,8 @@ READ_SIZE = 32768
 KILL_GRACE_S = 2.0
 # how often a running command's supervisor looks whether the client closed its channel
 CLOSED_POLL_S = 0.2
+# how often a connection's thread looks whether the server stops (between accepted channels)
+ACCEPT_POLL_S = 0.2
 
 
 def load_or_create_host_key(path: Path) -> paramiko.Ed25519Key:
@@ -52,6 +54,39 @@ def load_or_create_host_key(path: Path) -> paramiko.Ed25519Key:
             f.write(text)
         os.replace(tmp, path)
     return paramiko.Ed25519Key.from_private_key_file(str(path))
+
+
+class _Transport(paramiko.Transport):
+    """A server transport that says when it has answered a channel's request.
+
+    paramiko answers an exec request only after ``check_channel_exec_request`` returned, and a
+    command that ends at once could otherwise have its exit status and close sent before that
+    answer: the client would see its channel closed before its command was accepted."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock)
+        self.answered: dict[int, threading.Event] = {}
+        self._answered_lock = threading.Lock()
+
+    def answer_event(self, remote_chanid: int) -> threading.Event:
+        with self._answered_lock:
+            return self.answered.setdefault(remote_chanid, threading.Event())
+
+    def forget(self, remote_chanid: int) -> None:
+        with self._answered_lock:
+            self.answered.pop(remote_chanid, None)
+
+    def _send_user_message(self, data: object) -> None:
+        super()._send_user_message(data)  # type: ignore[misc]
+        raw = data.asbytes() if isinstance(data, paramiko.Message) else b""
+        if raw[:1] in (_SUCCESS, _FAILURE) and len(raw) >= 5:
+            self.answer_event(int.from_bytes(raw[1:5], "big")).set()
+
+
+_SUCCESS = bytes([paramiko.common.MSG_CHANNEL_SUCCESS])
+_FAILURE = bytes([paramiko.common.MSG_CHANNEL_FAILURE])
+# how long a command's end waits for its exec request's answer to go out first
+ANSWER_WAIT_S = 5.0
 
 
 class _Interface(paramiko.ServerInterface):
@@ -141,6 +176,10 @@ class _Command:
                     self.kill()
         out.join()
         err.join()
+        transport = self.chan.get_transport()
+        if isinstance(transport, _Transport):
+            transport.answer_event(self.chan.remote_chanid).wait(ANSWER_WAIT_S)
+            transport.forget(self.chan.remote_chanid)
         try:
             self.chan.send_exit_status(code if code >= 0 else 128 - code)
         except (OSError, EOFError, paramiko.SSHException):
@@ -227,7 +266,7 @@ class DemoSSHServer:
             self._spawn(self._serve, conn, name="demo-ssh-connection")
 
     def _serve(self, conn: socket.socket) -> None:
-        transport = paramiko.Transport(conn)
+        transport = _Transport(conn)
         with self._lock:
             if self._stopping.is_set():
                 conn.close()
@@ -241,7 +280,7 @@ class DemoSSHServer:
             # they close; the exec request starts the command
             held: list[paramiko.Channel] = []
             while transport.is_active() and not self._stopping.is_set():
-                chan = transport.accept(1.0)
+                chan = transport.accept(ACCEPT_POLL_S)
                 held = [c for c in held if not c.closed]
                 if chan is not None:
                     held.append(chan)
