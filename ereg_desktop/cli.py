@@ -182,4 +182,23 @@ def _demo_paths(session: DemoSession) -> AppPaths:
     profile = SessionProfile(
         "demo", secrets, github_token=session.github_token, github_api_url=session.github_url
     )
-    return AppPaths.for_profile(session.profile_dir, profile, session.inventory_file)
+    paths = AppPaths.for_profile(session.profile_dir, profile, session.inventory_file)
+    if not paths.metrics_db.exists():  # a new demo profile: a few days of history to look at
+        _seed_demo_history(paths)
+    return paths
+
+
+def _seed_demo_history(paths: AppPaths) -> None:
+    import time
+
+    from ereg_desktop.demo.demo_history import history
+    from ereg_desktop.store.metrics import MetricsStore
+
+    samples, events = history(time.time())
+    store = MetricsStore.open(paths.metrics_db)
+    try:
+        store.add_samples(samples)
+        for e in events:
+            store.add_event(e.server, e.app, e.at, e.kind, e.text)
+    finally:
+        store.close()

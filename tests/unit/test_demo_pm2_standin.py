@@ -111,7 +111,9 @@ def test_the_app_answers_and_stop_start_restart_behave_as_pm2s(pm2: Pm2) -> None
 def test_an_unknown_app_is_refused_like_pm2(pm2: Pm2) -> None:
     res = pm2("stop", "nonexistent")
     assert res.returncode == 1
-    assert "[PM2][ERROR] " in res.stderr and "Process or Namespace nonexistent not found" in res.stderr
+    assert (
+        "[PM2][ERROR] " in res.stderr and "Process or Namespace nonexistent not found" in res.stderr
+    )
     assert res.stdout == ""
 
 
