@@ -242,15 +242,30 @@ def start_apps(box: Sandbox) -> dict[str, int]:
         'if [ -f "$PM2_HOME/pm2.pid" ] || [ -f "$PM2_HOME/standin.json" ]; then '
         "pm2 kill >/dev/null 2>&1 || true; fi",
     ]
-    for app in content.APPS:
-        env = {"PORT": str(ports[app.name]), "HOLD_MB": str(app.hold_mb)}
-        if app.crash_s:
-            env |= {"CRASH_S": f"{app.crash_s:g}", "CRASH_MS": str(int(app.crash_s * 1000))}
-        envs = shlex.join(f"{k}={v}" for k, v in env.items())
-        start = shlex.join(["pm2", "start", "server.js", "--name", app.name])
-        lines.append(f"cd ~/{shlex.quote(app.name)} && env {envs} {start} >/dev/null")
+    envs = {app.name: _app_env(app, ports[app.name]) for app in content.APPS}
+    if real_pm2():
+        # one `pm2 start` of an ecosystem file: node's start-up paid once, not once per app
+        apps = [
+            {"name": name, "script": "server.js", "cwd": str(box.app_dir(name)), "env": env}
+            for name, env in envs.items()
+        ]
+        ecosystem = box.work / "ecosystem.json"
+        _write(ecosystem, json.dumps({"apps": apps}, indent=2) + "\n")
+        lines.append(f"pm2 start {shlex.quote(str(ecosystem))} >/dev/null")
+    else:
+        for name, env in envs.items():
+            pairs = shlex.join(f"{k}={v}" for k, v in env.items())
+            start = shlex.join(["pm2", "start", "server.js", "--name", name])
+            lines.append(f"cd ~/{shlex.quote(name)} && env {pairs} {start} >/dev/null")
     _login_shell(box, "\n".join(lines), "start the apps under pm2")
     return ports
+
+
+def _app_env(app: content.DemoApp, port: int) -> dict[str, str]:
+    env = {"PORT": str(port), "HOLD_MB": str(app.hold_mb)}
+    if app.crash_s:
+        env |= {"CRASH_S": f"{app.crash_s:g}", "CRASH_MS": str(int(app.crash_s * 1000))}
+    return env
 
 
 def stop_apps(box: Sandbox) -> None:

@@ -159,3 +159,21 @@ def test_reset_without_demo_is_bad_usage(tmp_path: Path) -> None:
     assert res.returncode == 2 and "--reset goes with --demo" in res.stderr
     res = run_cli(["--demo", "--config-dir", str(tmp_path), "status"], env)
     assert res.returncode == 2 and "its own profile" in res.stderr
+
+
+def test_demo_with_the_real_pm2_when_it_is_installed(
+    secret_service_factory: Callable[[], dict[str, str]],
+) -> None:
+    from sandbox import ensure_pm2_cache
+
+    env = demo_env(secret_service_factory)
+    pm2_bin = ensure_pm2_cache() / "node_modules/.bin"
+    env["PATH"] = f"{pm2_bin}{os.pathsep}{env['PATH']}"
+    demo_dir = Path(env["XDG_DATA_HOME"]) / "ereg-desktop/demo"
+    res = run_cli(["--demo", "status", "--json"], env)
+    assert res.returncode == 0, res.stderr
+    apps = {row["app"]: row for row in json.loads(res.stdout)}
+    assert set(apps) == DEMO_APPS and all(r["status"] == "online" for r in apps.values())
+    assert not (demo_dir / "sandbox/home/bin/pm2").exists()  # no stand-in: pm2's own daemon
+    assert (demo_dir / "sandbox/home/.pm2/logs/gt-out.log").is_file()
+    assert processes_in(demo_dir) == []  # `pm2 kill` at the end: daemon and apps gone
