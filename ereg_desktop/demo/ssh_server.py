@@ -139,7 +139,13 @@ class _Command:
         self._thread(self._supervise, out, err)
 
     def _thread(self, target: object, *args: object) -> threading.Thread:
-        t = threading.Thread(target=target, args=args, daemon=True, name="demo-ssh-command")  # type: ignore[arg-type]
+        def guarded() -> None:
+            try:
+                target(*args)  # type: ignore[operator]
+            except Exception:  # a client gone midway: paramiko raises many kinds
+                self.kill()
+
+        t = threading.Thread(target=guarded, daemon=True, name="demo-ssh-command")
         self.threads.append(t)
         t.start()
         return t
