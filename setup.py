@@ -12,6 +12,7 @@ setup(
     ],
     package_dir={"ereg_desktop.resources": "resources"},
     package_data={
+        "ereg_desktop.demo": ["data/*"],  # the embedded demo's app, helper commands, model
         "ereg_desktop.resources": ["*.desktop", "*.metainfo.xml"],
         "ereg_desktop.resources.icons": ["*.svg", "*.png", "*.ico", "*.icns"],
     },

@@ -10,11 +10,15 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ereg_desktop import __version__
 from ereg_desktop.errors import EXIT_BAD_INPUT, EXIT_FAILED, EregError
 from ereg_desktop.store import app_log
 from ereg_desktop.store.paths import AppPaths
+
+if TYPE_CHECKING:
+    from ereg_desktop.demo.session import DemoSession
 
 # Each subcommand is a module in ereg_desktop.commands with ``add_arguments(parser)`` and
 # ``run(args, paths) -> int``; modules are imported only when their command runs.
@@ -60,6 +64,15 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         help="open the window offscreen, wait for its first paint (with --demo: its first status),"
         " close; exit 0 if all worked",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the embedded demo server, in the demo's own profile (its inventory, "
+        "keys and known hosts; nothing of yours is read or written)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="with --demo: build the demo's server and profile anew"
+    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -94,21 +107,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = _Parser(prog="ereg-desktop", add_help=False)
     _global_options(first)
     known, rest = first.parse_known_args(args_list)
+    if known.reset and not known.demo:
+        first.error("--reset goes with --demo (it rebuilds the demo's profile, nothing else)")
+    if known.demo and (known.config_dir or known.inventory):
+        first.error("--demo uses its own profile: it takes no --config-dir or --inventory")
+    if not known.demo:
+        paths = AppPaths.resolve(known.config_dir, known.inventory)
+        return _run(args_list, rest, paths, self_test=known.self_test)
+    return _run_demo(args_list, rest, reset=known.reset, self_test=known.self_test)
+
+
+def _run(
+    args_list: list[str],
+    rest: list[str],
+    paths: AppPaths,
+    *,
+    self_test: bool = False,
+    demo: bool = False,
+) -> int:
     if not rest:
         from ereg_desktop.ui.app import run_gui
 
-        paths = AppPaths.resolve(known.config_dir, known.inventory)
         app_log.setup(paths, "window", write_now=False)  # written from the first paint on
-        if known.self_test:  # the frozen build's smoke test (packaging/smoke_test.sh)
+        if self_test:  # the frozen build's smoke test (packaging/smoke_test.sh)
             from ereg_desktop.ui.self_test import run_self_test
 
-            demo = bool(getattr(known, "demo", False))
             return run_self_test(paths, [sys.argv[0], *args_list], status=demo)
         gui_code: int = run_gui(paths, [sys.argv[0], *args_list])
         return gui_code
     command = next((a for a in rest if a in COMMANDS), None)
     args = build_parser(command).parse_args(args_list)
-    paths = AppPaths.resolve(args.config_dir, args.inventory)
     if args.command is None:
         build_parser().print_usage(sys.stderr)
         return EXIT_BAD_INPUT
@@ -128,3 +156,71 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
+
+
+def _run_demo(args_list: list[str], rest: list[str], *, reset: bool, self_test: bool) -> int:
+    """Start the embedded demo (its server, pm2 and GitHub on loopback), run the window or the
+    command in the demo's own profile, and stop the demo afterwards, whatever happened."""
+    import signal
+
+    from ereg_desktop.demo.session import DemoSetupFailed, start_demo
+
+    if sys.platform == "win32":
+        print(
+            "ereg-desktop: the demo's server runs the app's commands in bash, which Windows "
+            "lacks: run the demo on Linux or macOS (or in WSL).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    # a TERM ends the demo as Ctrl-C does: its server and apps stop with the app
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_FAILED))
+    data_dir = AppPaths.resolve().data_dir  # the demo lives in the data dir's "demo" folder
+    try:
+        session = start_demo(data_dir, reset=reset)
+    except DemoSetupFailed as exc:
+        print(f"ereg-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        print(
+            f"ereg-desktop: DEMO on 127.0.0.1:{session.port} ({session.profile_dir}); "
+            f"started in {session.started_s:.1f} s",
+            file=sys.stderr,
+        )
+        return _run(args_list, [a for a in rest if a not in ("--demo", "--reset")],
+                    _demo_paths(session), self_test=self_test, demo=True)  # fmt: skip
+    finally:
+        session.stop()
+
+
+def _demo_paths(session: DemoSession) -> AppPaths:
+    """The demo profile: its folder, its inventory and known_hosts, its key and GitHub token
+    in a secret store of this process only (never the OS keyring)."""
+    from ereg_desktop.store.paths import SessionProfile
+    from ereg_desktop.store.secrets import PRIVATE_KEY, PUBLIC_KEY, memory_secret_store
+
+    secrets = memory_secret_store()
+    secrets.put(PRIVATE_KEY, session.client_key_text, session.server_id)
+    secrets.put(PUBLIC_KEY, session.client_public_line, session.server_id)
+    profile = SessionProfile(
+        "demo", secrets, github_token=session.github_token, github_api_url=session.github_url
+    )
+    paths = AppPaths.for_profile(session.profile_dir, profile, session.inventory_file)
+    if not paths.metrics_db.exists():  # a new demo profile: a few days of history to look at
+        _seed_demo_history(paths)
+    return paths
+
+
+def _seed_demo_history(paths: AppPaths) -> None:
+    import time
+
+    from ereg_desktop.demo.demo_history import history
+    from ereg_desktop.store.metrics import MetricsStore
+
+    samples, events = history(time.time())
+    store = MetricsStore.open(paths.metrics_db)
+    try:
+        store.add_samples(samples)
+        for e in events:
+            store.add_event(e.server, e.app, e.at, e.kind, e.text)
+    finally:
+        store.close()

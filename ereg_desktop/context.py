@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ereg_desktop.store.inventory import Inventory
 from ereg_desktop.store.inventory_file import InventoryFile, LoadedInventory
@@ -96,13 +96,14 @@ class AppContext:
     def for_cli(cls, paths: AppPaths) -> AppContext:
         """Strict: a broken inventory raises InventoryError (exit code 2)."""
         f = InventoryFile(paths.inventory_file)
-        return cls(paths, f, LoadedInventory(f.load(), source=paths.inventory_file))
+        loaded = LoadedInventory(f.load(), source=paths.inventory_file)
+        return cls(paths, f, loaded, **_profile_services(paths))
 
     @classmethod
     def for_gui(cls, paths: AppPaths) -> AppContext:
         """Forgiving: a broken inventory is reported and the last good copy is used."""
         f = InventoryFile(paths.inventory_file)
-        return cls(paths, f, f.load_for_gui())
+        return cls(paths, f, f.load_for_gui(), **_profile_services(paths))
 
     # --- the passphrase source ----------------------------------------------------------------
 
@@ -245,3 +246,16 @@ class AppContext:
         if not token:
             raise TokenMissing()
         return TranslationPulls(repository, token, api_url=self.github_api_url)
+
+
+def _profile_services(paths: AppPaths) -> dict[str, Any]:
+    """A session profile's (the demo's) secret store and GitHub, given to the context so that
+    nothing of it reaches the OS keyring or the operator's settings; none for the operator's."""
+    profile = paths.profile
+    if profile is None:
+        return {}
+    return {
+        "secrets": profile.secrets,
+        "github_token": profile.github_token or "",
+        "github_api_url": profile.github_api_url,
+    }

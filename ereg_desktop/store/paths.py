@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ereg_desktop.store.secrets import SecretStore
 
 APP_NAME = "ereg-desktop"
+
+
+@dataclass(frozen=True)
+class SessionProfile:
+    """A profile made for one run (the embedded demo): its secrets live in memory, its GitHub is
+    a stand-in. The context takes these instead of the OS keyring and settings.toml's GitHub."""
+
+    name: str
+    secrets: SecretStore = field(repr=False)
+    github_token: str | None = field(default=None, repr=False)
+    github_api_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -14,6 +29,8 @@ class AppPaths:
     data_dir: Path
     log_dir: Path
     inventory_file: Path
+    # set for a session's own profile (``--demo``); None: the operator's keyring and settings
+    profile: SessionProfile | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def resolve(
@@ -31,6 +48,12 @@ class AppPaths:
             log = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
         inv = Path(inventory).expanduser().absolute() if inventory else cfg / "inventory.toml"
         return cls(config_dir=cfg, data_dir=data, log_dir=log, inventory_file=inv)
+
+    @classmethod
+    def for_profile(cls, root: Path, profile: SessionProfile, inventory: Path) -> AppPaths:
+        """Every file under ``root`` (as ``--config-dir``), with ``profile``'s services."""
+        paths = cls.resolve(root, inventory)
+        return cls(paths.config_dir, paths.data_dir, paths.log_dir, inventory, profile)
 
     @property
     def known_hosts_file(self) -> Path:

@@ -355,3 +355,33 @@ def set_alert_webhook(store: SecretStore, url: str | None) -> None:
         store.put(ALERT_WEBHOOK, url)
     else:
         store.delete(ALERT_WEBHOOK)
+
+
+# --- a profile whose secrets live in this process only (the embedded demo) ------------------------
+
+
+class ProcessMemoryBackend(keyring.backend.KeyringBackend):
+    """A keyring backend holding its entries in this object only: nothing reaches the OS keyring
+    or a file, and everything is gone when the process ends. For a profile whose secrets are
+    made for the session (the embedded demo's key), never for the operator's own."""
+
+    priority = 0  # never chosen by keyring itself
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+def memory_secret_store() -> SecretStore:
+    """A :class:`SecretStore` over a fresh :class:`ProcessMemoryBackend`."""
+    return SecretStore(ProcessMemoryBackend())

@@ -95,6 +95,20 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.filter_box)
         layout.addWidget(self.tree, 1)
         self.setCentralWidget(central)
+        # --demo: the title and a banner say so (its servers and keys are the embedded demo's)
+        if ctx.paths.profile is not None and ctx.paths.profile.name == "demo":
+            self.setWindowTitle(self.windowTitle() + " \u2014 DEMO")
+            banner = QLabel(
+                "DEMO: an embedded server on this computer, its own inventory and keys. "
+                "Nothing here touches your own servers, inventory, keyring or known hosts."
+            )
+            banner.setObjectName("demoBanner")
+            banner.setWordWrap(True)
+            banner.setStyleSheet(
+                "QLabel#demoBanner { background: #ffe066; color: #3d3000; padding: 4px 8px;"
+                " border: 1px solid #e0b800; font-weight: bold; }"
+            )
+            layout.insertWidget(0, banner)
 
         self._make_actions()
         self._server_labels: dict[str, QLabel] = {}
