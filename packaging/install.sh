@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install ereg-desktop for the current user from this checkout, then open it.
-#   packaging/install.sh            install (or update) and open the app
+# Install ereg-desktop for the current user from this checkout, then open it on its embedded demo.
+#   packaging/install.sh            install (or update) and open the demo (ereg-desktop --demo)
+#   packaging/install.sh --real     install and open it against the real servers of the inventory
 #   packaging/install.sh --no-open  install only
 # It needs Python >= 3.11 with venv and Qt's X11/Wayland libraries; as root it installs missing
 # OS packages, otherwise it prints the apt-get line to run.
@@ -63,5 +64,9 @@ if [ "${1:-}" != "--no-open" ]; then
     echo "no display here: run ereg-desktop from a desktop session" >&2
     exit 0
   fi
-  exec "$BIN/ereg-desktop"
+  if [ "${1:-}" = "--real" ]; then
+    exec "$BIN/ereg-desktop"
+  fi
+  echo "opening the demo (its own server, inventory and keys; nothing of yours is touched)"
+  exec "$BIN/ereg-desktop" --demo
 fi
