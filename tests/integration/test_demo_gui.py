@@ -6,11 +6,12 @@ One demo (and one window, built as ui/app.run_gui builds it) is shared by the mo
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ereg_desktop.context import AppContext
 from ereg_desktop.demo.demo_sandbox import server_env
 from ereg_desktop.demo.session import DemoSession, start_demo
 from ereg_desktop.services.deploy.workflow import Outcome
+from ereg_desktop.services.i18n.findings import Severity
 from ereg_desktop.ui.live_status import LiveStatus
 from ereg_desktop.ui.main_window import MainWindow
 from ereg_desktop.ui.systems_model import DEVELOPMENT, MEMORY, OTHER, PRODUCTION, STATUS
@@ -155,7 +157,11 @@ def test_the_update_of_gt_reaches_a_review_with_findings(qtbot, demo: DemoGui) -
     assert review is not None
     qtbot.waitUntil(lambda: getattr(review, "state", None) is not None, timeout=30_000)
     findings = review.state.review.findings
-    assert findings, "the demo's planted problems were not found"
+    severities = {f.severity for f in findings}
+    assert severities == set(Severity), severities  # errors, warnings and info were planted
+    assert any(f.blocks for f in findings)
+    assert not review.approve_button.isEnabled()  # not with errors unacknowledged
+    assert "Welcome to ${ systemName }" in {f.key for f in findings}
     review.stop_button.click()
     qtbot.waitUntil(lambda: dialog.deploy_result is not None, timeout=60_000)
     assert dialog.deploy_result.outcome != Outcome.DEPLOYED
@@ -182,5 +188,12 @@ def test_the_seeded_history_shows_in_the_details_chart(qtbot, demo: DemoGui) -> 
     qtbot.waitUntil(lambda: details.app == "els", timeout=5000)
     details.set_span("Week")
     chart = details.chart
-    qtbot.waitUntil(lambda: chart.data is not None and chart.data.has_samples, timeout=15_000)
+
+    def week_drawn() -> bool:
+        data = chart.data
+        return data is not None and data.has_samples and data.t1 - data.t0 > 6 * 86_400
+
+    qtbot.waitUntil(week_drawn, timeout=15_000)
     assert not details.problem
+    oldest = min(min(s.ats) for s in chart.data.series if len(s))
+    assert oldest < time.time() - 2 * 86_400  # the 3 seeded days, not only this run's samples
