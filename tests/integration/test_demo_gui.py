@@ -186,7 +186,7 @@ def test_the_seeded_history_shows_in_the_details_chart(qtbot, demo: DemoGui) -> 
     assert details is not None
     select(demo.window, "els")
     qtbot.waitUntil(lambda: details.app == "els", timeout=5000)
-    details.set_span("Week")
+    next(b for b in details.spans.buttons() if b.text() == "Week").click()
     chart = details.chart
 
     def week_drawn() -> bool:
