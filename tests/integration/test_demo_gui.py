@@ -123,8 +123,22 @@ def test_a_killed_app_gives_one_crash_alert_in_the_window(qtbot, demo: DemoGui) 
         demo.live.timer.setInterval(interval)
     crash = crashed.args[0]
     assert crash.server_id == demo.session.server_id and "ldz-dev" in crash.message
-    qtbot.waitUntil(lambda: len([e for e in log.entries if "ldz-dev" in e.line()]) > len(before))
+
+    def logged() -> list[object]:
+        return [e for e in log.entries if "ldz-dev" in e.line()]
+
+    qtbot.waitUntil(lambda: len(logged()) > len(before))
+    # one alert for the one kill (its planned crashes come 30 s or more after the demo's start)
+    assert len(logged()) == len(before) + 1
+    assert [c.app for c in demo.live.alerts].count("ldz-dev") == 1
     assert "ldz-dev" in demo.window.statusBar().currentMessage()
+
+    # pm2 started it again: a new process, online
+    def restarted() -> bool:
+        now = next(p for p in demo.pm2_jlist() if p["name"] == "ldz-dev")
+        return bool(now["pid"]) and now["pid"] != pid and now["pm2_env"]["status"] == "online"
+
+    qtbot.waitUntil(restarted, timeout=20_000)
 
 
 def update_via_dialog(qtbot, window: MainWindow, app: str) -> Any:
