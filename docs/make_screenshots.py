@@ -49,7 +49,12 @@ def wait_until(what: str, done: Callable[[], bool], timeout_s: float = 60) -> No
     loop = QEventLoop()
     timer = QTimer()
     timer.setInterval(50)
-    timer.timeout.connect(lambda: (done() or time.monotonic() > deadline) and loop.quit())
+
+    def check() -> None:
+        if done() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
     timer.start()
     if not done():
         loop.exec()
