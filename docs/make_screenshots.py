@@ -8,7 +8,7 @@ It starts the demo (``ereg-desktop --demo``'s server, pm2 and GitHub stand-in) i
 data folder, opens the window as the app does, waits for the first status and saves
 main-window.png, details-pane.png, update-dialog.png (gt-dev's update, completed),
 translation-review.png (the review of gt's translations and their planted problems) and
-first-run.png (the set-up assistant); then stops the demo. Nothing of the operator's own profile
+first-run.png (the set-up assistant: its key page and its connection test); then stops the demo. Nothing of the operator's own profile
 is read or written.
 
 With pm2 (and node) on PATH the demo runs the real pm2, whose agent the status bar names ("agent");
@@ -112,6 +112,44 @@ def start_update(window: MainWindow, app: str) -> Any:
     return actions.dialogs[-1]
 
 
+def first_run(wizard: Any) -> None:
+    """first-run.png: the assistant's key page and its connection test (passed), side by side."""
+    from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
+    from PySide6.QtWidgets import QWizard
+
+    def go_next(page: int) -> None:
+        wizard.button(QWizard.WizardButton.NextButton).click()
+        wait_until(f"the assistant's page {page}", lambda: wizard.currentId() == page, 15)
+        current = wizard.currentPage()
+        wait_until(f"page {page} to be idle", lambda: not getattr(current, "busy", False), 30)
+
+    passed: list[bool] = []
+    wizard.connection_tested.connect(passed.append)
+    go_next(1)  # the key page
+    settle()
+    key_picture = wizard.grab()
+    for page in (2, 3, 4):  # the message to the admin, the host key, GitHub
+        go_next(page)
+    go_next(5)  # the connection test
+    wait_until("the connection test", lambda: bool(passed), 60)
+    if not passed[-1]:
+        raise SystemExit("make_screenshots: the demo's connection test failed")
+    settle()
+    test_picture = wizard.grab()
+    gap = 16
+    canvas = QPixmap(key_picture.width() + gap + test_picture.width(),
+                     max(key_picture.height(), test_picture.height()))  # fmt: skip
+    canvas.fill(QGuiApplication.palette().window().color())
+    painter = QPainter(canvas)
+    painter.drawPixmap(0, 0, key_picture)
+    painter.drawPixmap(key_picture.width() + gap, 0, test_picture)
+    painter.end()
+    if not canvas.save(str(OUT / "first-run.png")):
+        raise SystemExit("make_screenshots: could not save first-run.png")
+    print(f"saved docs/screenshots/first-run.png ({canvas.width()}x{canvas.height()})")
+    wizard.close()
+
+
 def shots(window: MainWindow) -> None:
     from ereg_desktop.ui.live_status import LiveStatus
     from ereg_desktop.ui.setup_assistant import open_assistant
@@ -131,10 +169,18 @@ def shots(window: MainWindow) -> None:
         window.tree.clearSelection()
         save(window, "main-window.png")
 
-        select(window, "els")
-        wait_until(
-            "chart", lambda: details.chart.data is not None and details.chart.data.has_samples
-        )
+        select(window, "gt")  # restarted 20 h ago for its memory (the demo's history)
+        wait_until("gt's chart", lambda: details.app == "gt" and details.chart.data is not None)
+        compare = details.compare_box
+        position = compare.findText("els")
+        compare.setCurrentIndex(position)
+        compare.activated.emit(position)  # as a click on "els" in the list does
+
+        def compared() -> bool:
+            data = details.chart.data
+            return data is not None and sum(1 for s in data.series if len(s)) == 2
+
+        wait_until("gt's chart compared with els", compared)
         save(window, "details-pane.png")
 
         dialog = start_update(window, "gt-dev")
@@ -161,9 +207,7 @@ def shots(window: MainWindow) -> None:
         wait_until("gt's update to stop", lambda: dialog.deploy_result is not None, 60)
         dialog.close_button.click()
 
-        assistant = open_assistant(window)
-        save(assistant, "first-run.png")
-        assistant.close()
+        first_run(open_assistant(window))
     finally:
         for d in list(window.deployment.dialogs):
             d.deploy_run.detach()
