@@ -224,8 +224,7 @@ class KeyPage(WorkPage):
 
     def _read(self, public: str | None) -> None:
         self._show(public)
-        if public is None:
-            self.say("")
+        self.say("")  # "Reading the keyring…" is over, whatever it found
 
     def _show(self, public: str | None) -> None:
         self.public = public
