@@ -90,7 +90,9 @@ def run_gui(paths: AppPaths, argv: list[str]) -> int:
         live.append(LiveStatus(window, ctx))
         live[0].notifier = DesktopNotifier(window)
         live[0].start()
-        window.add_details_pane()
+        # logs are followed through the live status's agents; their events arrive queued
+        window.add_details_pane(lambda: live[0].monitor, live[0].agent_event)
+        window.add_today_view()
 
     after_paint = AfterFirstPaint(start_live_status)
     if os.environ.get(EXIT_AFTER_FIRST_PAINT):
