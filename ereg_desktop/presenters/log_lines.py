@@ -13,6 +13,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ereg_desktop.services.app_logs import LogRead
 from ereg_desktop.services.shown_text import printable
@@ -48,8 +49,7 @@ class Line:
         return self.stream == ERR
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """What an addition did to the shown lines: ``removed`` from the front (the oldest, pushed
     out of the buffer), then ``added`` at the end."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ereg_desktop.presenters.log_lines import safe_text
 from ereg_desktop.services.due import (
     LastRestart,
     Pending,
@@ -22,7 +23,6 @@ from ereg_desktop.services.due import (
     slots_on,
     verdict,
 )
-from ereg_desktop.services.shown_text import printable
 from ereg_desktop.store.inventory import DeploymentRef, Inventory
 
 Key = tuple[str, str]  # (server id, app)
@@ -143,7 +143,7 @@ def today_row(
     ref: DeploymentRef, pending: Pending | None, restart: LastRestart, now: datetime,
     operator_tz: tzinfo,
 ) -> TodayRow:  # fmt: skip
-    known = pending is not None and not pending.error
+    known = ref.deployment.pinned or (pending is not None and not pending.error)
     count = pending.count if pending is not None and known else 0
     v = verdict(ref, count, restart.at, now, operator_tz)
     missed = missed_slot(ref, pending, restart.at, now, operator_tz) if pending and known else None
@@ -153,15 +153,14 @@ def today_row(
         reason = f"pending commits not known: {pending.error if pending else 'not checked yet'}"
     elif overdue and missed is not None:
         reason = f"{v.reason}; missed {missed.label} ({missed.start:%a %H:%M})"
-    subjects = tuple(
-        printable(c.subject)[:200] for c in (pending.commits[:5] if known and pending else ())
-    )
+    newest = pending.commits[:5] if known and pending else ()
+    subjects = tuple(safe_text(c.subject)[:200] for c in newest)
     return TodayRow(
         server_id=ref.server.id,
         app=ref.app,
         label=f"{ref.system.name} \u00b7 {ref.deployment.environment}",
         track=ref.deployment.track,
-        pending=count if known else (0 if ref.deployment.pinned else None),
+        pending=count if known else None,
         subjects=subjects,
         problem=pending.error if pending else "not checked yet",
         last_restart=restart.at,
