@@ -110,7 +110,9 @@ def run_gui(
             on_live(live[0])
         live[0].start()
         live[0].follow_updates(window.deployment)
-        window.add_details_pane()
+        # logs are followed through the live status's agents; their events arrive queued
+        window.add_details_pane(lambda: live[0].monitor, live[0].agent_event)
+        window.add_today_view()
         pane = window.add_alerts_pane(live[0].live_alerts.log)
         live[0].live_alerts.show_in(pane)
         pane.count_changed.connect(tray.set_alert_count)  # the badge on the tray icon

@@ -58,20 +58,20 @@ def test_the_selected_app_over_a_day_compared_with_another(qtbot, tmp_path) -> N
     pane.show()
     qtbot.waitExposed(pane)
     pane.show_app("unctad", "gt", ["gt", "els", "ldz"])
-    qtbot.waitUntil(lambda: pane.chart.data is not None, timeout=5000)
+    qtbot.waitUntil(lambda: pane.chart_tab.chart.data is not None, timeout=5000)
     assert history.asked[-1] == ("unctad", "gt", NOW - 86400)
-    assert "gt" in pane.title.text() and "the last day" in pane.title.text()
-    pane.compare_box.setCurrentIndex(1)
-    pane.compare_box.activated.emit(1)  # "els"
-    qtbot.waitUntil(lambda: pane.chart.data is not None
-                    and [s.name for s in pane.chart.data.series] == ["gt", "els"], timeout=5000)  # fmt: skip
-    data = pane.chart.data
+    assert "gt" in pane.chart_tab.title.text() and "the last day" in pane.chart_tab.title.text()
+    pane.chart_tab.compare_box.setCurrentIndex(1)
+    pane.chart_tab.compare_box.activated.emit(1)  # "els"
+    qtbot.waitUntil(lambda: pane.chart_tab.chart.data is not None
+                    and [s.name for s in pane.chart_tab.chart.data.series] == ["gt", "els"], timeout=5000)  # fmt: skip
+    data = pane.chart_tab.chart.data
     assert sorted(m.kind for m in data.markers) == ["deploy", "restart"]
     assert any(not span.up for span in data.band)  # the five stopped minutes
     folder = Path(os.environ.get("EREG_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     assert pane.grab().save(str(folder / "details-pane.png"))
-    pane.set_span("Hour")
+    pane.chart_tab.set_span("Hour")
     qtbot.waitUntil(lambda: history.asked[-1][2] == NOW - 3600, timeout=5000)
 
 
@@ -79,10 +79,10 @@ def test_without_history_it_says_so(qtbot) -> None:
     pane = DetailsPane(lambda: None, clock=lambda: NOW)
     qtbot.addWidget(pane)
     pane.show_app("unctad", "gt", [])
-    qtbot.waitUntil(lambda: "No history" in pane.chart.empty_text, timeout=5000)
-    assert not pane.compare_box.isEnabled()
+    qtbot.waitUntil(lambda: "No history" in pane.chart_tab.chart.empty_text, timeout=5000)
+    assert not pane.chart_tab.compare_box.isEnabled()
     pane.clear()
-    assert "Select an app" in pane.title.text()
+    assert "Select an app" in pane.chart_tab.title.text()
 
 
 def test_the_window_adds_the_pane_after_the_first_paint_and_follows_the_selection(window) -> None:
@@ -93,4 +93,7 @@ def test_the_window_adds_the_pane_after_the_first_paint_and_follows_the_selectio
     from window_helpers import select
 
     select(window, "els")
-    assert pane.app == "els"
+    assert pane.app == "els" and pane.chart_tab.app == "els"
+    assert [pane.tabs.tabText(i) for i in range(pane.tabs.count())] == ["Chart", "Logs", "Updates"]
+    assert pane.logs is not None and pane.logs.app == "els" and pane.logs.stale  # read when shown
+    assert pane.updates.app == "els"
