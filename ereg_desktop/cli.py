@@ -140,7 +140,7 @@ def _run(
     if args.command is None:
         build_parser().print_usage(sys.stderr)
         return EXIT_BAD_INPUT
-    app_log.setup(paths, f"command {args.command}")
+    app_log.setup(paths, f"command {args.command}", say_problems=False)
     try:
         code: int = _module(COMMANDS[args.command][0]).run(args, paths)
         return code

@@ -142,9 +142,10 @@ class _FileWriter(threading.Thread):
     """Redacts the queued records and writes them to the rotated file; opens it (and imports
     ``logging.handlers``) on its own thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, say_problems: bool = True) -> None:
         super().__init__(name="ereg-log-writer", daemon=True)
         self.path = path
+        self.say_problems = say_problems
         self.queue: queue.SimpleQueue[logging.LogRecord | threading.Event | None] = (
             queue.SimpleQueue()
         )
@@ -174,7 +175,8 @@ class _FileWriter(threading.Thread):
                 self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
             )
         except OSError as exc:
-            print(f"ereg-desktop: no log file ({self.path}: {exc})", file=sys.stderr)
+            if self.say_problems:
+                print(f"ereg-desktop: no log file ({self.path}: {exc})", file=sys.stderr)
             return None
         handler.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
         return handler
@@ -203,9 +205,9 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 class AppLog:
     """The log set up for this process (one at a time: a new :func:`setup` replaces it)."""
 
-    def __init__(self, path: Path, *, write_now: bool = True) -> None:
+    def __init__(self, path: Path, *, write_now: bool = True, say_problems: bool = True) -> None:
         self.path = path
-        self._writer = _FileWriter(path)
+        self._writer = _FileWriter(path, say_problems)
         self._start = threading.Lock()
         self.handler = _ToWriter(self._writer)
         self.stderr = _Stderr()
@@ -238,8 +240,12 @@ _current: AppLog | None = None
 _hooks_installed = False
 
 
-def setup(paths: AppPaths, what: str, *, write_now: bool = True) -> AppLog:
+def setup(
+    paths: AppPaths, what: str, *, write_now: bool = True, say_problems: bool = True
+) -> AppLog:
     """Log to ``paths.log_dir`` from now on; ``what`` runs (``window``, ``command status``).
+    ``say_problems=False``: a log file that cannot be opened is not said on stderr (a command's
+    output is what its caller reads; a read-only config folder must not add a line to it).
     ``write_now=False``: the file waits for :func:`start_writing` (the window's start-up pays
     neither the writer thread nor its imports before the first paint)."""
     global _current
@@ -247,7 +253,9 @@ def setup(paths: AppPaths, what: str, *, write_now: bool = True) -> AppLog:
 
     if _current is not None:
         _current.close()
-    current = _current = AppLog(paths.log_dir / LOG_FILE, write_now=write_now)
+    current = _current = AppLog(
+        paths.log_dir / LOG_FILE, write_now=write_now, say_problems=say_problems
+    )
     ours = logging.getLogger(LOGGER)
     ours.addHandler(current.handler)
     ours.addHandler(current.stderr)
