@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The frozen build's smoke test: its version, then the self-test (the window opens offscreen, is
-# painted once and closes; with --demo, once the demo is part of the app, one status refresh).
-#   packaging/smoke_test.sh [dist/ereg-desktop/ereg-desktop] [extra args, e.g. --demo]
+# The frozen build's smoke test: its version, the self-test (the window opens offscreen, is painted
+# once and closes), then the same on the embedded demo (it waits for one status refresh).
+#   packaging/smoke_test.sh [dist/ereg-desktop/ereg-desktop] [extra args for the first self-test]
 # A throwaway config dir: the operator's own profile is neither read nor written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +17,7 @@ echo "$version"
 [ "$version" = "ereg-desktop $(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" ] ||
   { echo "smoke_test: unexpected version line: $version" >&2; exit 1; }
 "$APP" --config-dir "$PROFILE" "$@" --self-test
+# the demo in a throwaway data dir (Linux: XDG_*), its server, pm2 stand-in and apps run by the app
+XDG_DATA_HOME=$PROFILE/data XDG_CONFIG_HOME=$PROFILE/config XDG_STATE_HOME=$PROFILE/state \
+  XDG_CACHE_HOME=$PROFILE/cache "$APP" --demo --self-test
 echo "smoke_test: ok"
