@@ -158,7 +158,7 @@ def shots(window: MainWindow) -> None:
     live = LiveStatus(window, ctx)  # what ui/app.run_gui does after the first paint
     live.start()
     live.follow_updates(window.deployment)
-    details = window.add_details_pane()
+    details = window.add_details_pane().chart_tab  # the Chart tab (ui/details_chart_tab.py)
     pane = window.add_alerts_pane(live.live_alerts.log)
     live.live_alerts.show_in(pane)
     try:

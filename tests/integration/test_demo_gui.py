@@ -196,8 +196,8 @@ def test_the_update_of_gt_dev_completes(qtbot, demo: DemoGui) -> None:
 
 def test_the_seeded_history_shows_in_the_details_chart(qtbot, demo: DemoGui) -> None:
     qtbot.waitUntil(demo.all_online_with_memory, timeout=30_000)
-    details = demo.window.details
-    assert details is not None
+    assert demo.window.details is not None
+    details = demo.window.details.chart_tab
     select(demo.window, "els")
     qtbot.waitUntil(lambda: details.app == "els", timeout=5000)
     next(b for b in details.spans.buttons() if b.text() == "Week").click()
