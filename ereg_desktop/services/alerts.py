@@ -12,12 +12,32 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ereg_desktop.services.alert_kinds import (
+    _CONFIRMED,
+    _EXCEPTION_KEEP_S,
+    _EXIT_THEN_RESTART_S,
+    CRASH,
+    CRASH_LOOP,
+    MB,
+    MEMORY_HIGH,
+    MEMORY_NORMAL,
+    OWN_GRACE_S,
+    OWN_KINDS,
+    PM2_DOWN,
+    RESTARTED_ELSEWHERE,
+    SERVER_BACK,
+    SERVER_UNREACHABLE,
+    STOPPED,
+    STOPPED_ELSEWHERE,
+    Alert,
+    AlertSettings,
+    AppWatch,
+    ServerWatch,
+)
 from ereg_desktop.services.crashes import ERRORED
 from ereg_desktop.services.pm2_events import (
     ModeChanged,
@@ -29,100 +49,22 @@ from ereg_desktop.services.pm2_events import (
 from ereg_desktop.services.shown_text import printable
 from ereg_desktop.services.status import CONNECTED, UNREACHABLE, AppStatus, ServerStatus
 
-CRASH = "crash"
-CRASH_LOOP = "crash-loop"
-STOPPED_ELSEWHERE = "stopped-by-someone-else"
-RESTARTED_ELSEWHERE = "restarted-by-someone-else"
-MEMORY_HIGH = "memory-high"
-MEMORY_NORMAL = "memory-normal"
-SERVER_UNREACHABLE = "server-unreachable"
-PM2_DOWN = "pm2-down"
-SERVER_BACK = "server-back"
-KINDS = (
-    CRASH,
-    CRASH_LOOP,
-    STOPPED_ELSEWHERE,
-    RESTARTED_ELSEWHERE,
-    MEMORY_HIGH,
-    MEMORY_NORMAL,
-    SERVER_UNREACHABLE,
-    PM2_DOWN,
-    SERVER_BACK,
-)
-_CONFIRMED = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, RESTARTED_ELSEWHERE})
-URGENT = frozenset({CRASH, CRASH_LOOP, STOPPED_ELSEWHERE, SERVER_UNREACHABLE, PM2_DOWN})
-
-STOPPED = "stopped"
-MB = 1024 * 1024
-# the history kinds of this app's own writes (store/history.py) and how long after one ended
-# a change of that app is still its doing (pm2 reports the restart a moment later)
-OWN_KINDS = frozenset({"restart", "stop", "start", "start-again", "deploy"})
-OWN_GRACE_S = 30.0
-_EXCEPTION_KEEP_S = 10.0  # an uncaught exception this recent is named in the crash alert
-_EXIT_THEN_RESTART_S = 10.0  # pm2's "restart" right after an "exit" is the same crash
-
-
-@dataclass(frozen=True)
-class Alert:
-    """``app`` is "" for an alert about the whole server (unreachable, pm2 down, back)."""
-
-    server: str
-    app: str
-    kind: str
-    message: str
-    at: float
-
-    @property
-    def urgent(self) -> bool:
-        return self.kind in URGENT
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": "alert",
-            "server": self.server,
-            "app": self.app,
-            "kind": self.kind,
-            "message": self.message,
-            "at": self.at,
-        }
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    grace_s: float = 60.0  # unreachable or pm2 down this long before an alert
-    loop_crashes: int = 3  # this many crashes ...
-    loop_window_s: float = 60.0  # ... within this time: a crash loop
-    memory_factor: float = 2.0  # default threshold: factor x the median of the last hour ...
-    memory_margin_bytes: int = 200 * MB  # ... and at least this much above it
-    memory_window_s: float = 3600.0
-    memory_min_samples: int = 6  # fewer samples than this: no default threshold yet
-    memory_clear_ratio: float = 0.8  # back to normal below this share of the threshold
-    memory_limit_bytes: int | None = None  # instead of the relative default: this for every app
-    # an app's crash or stop alert held this long and checked again against this app's own
-    # actions: the CLI learns of them from the history, written just after the action ran
-    confirm_s: float = 0.0
-
-
-@dataclass
-class _AppState:
-    last: AppStatus | None = None
-    crashes: deque[float] = field(default_factory=deque)
-    in_loop: bool = False
-    stop_reported: bool = False
-    restarts_by_events: int = 0  # restarts already counted from events since the last snapshot
-    last_exit_at: float | None = None
-    exception: tuple[float, str] | None = None
-    memory: deque[tuple[float, int]] = field(default_factory=deque)
-    memory_high_at: int | None = None  # the threshold crossed while high (hysteresis)
-
-
-@dataclass
-class _ServerState:
-    down_since: float | None = None
-    down_kind: str = ""
-    down_reason: str = ""
-    alerted: bool = False
-    mode: str = "polling"
+# the kinds and types callers import from here (defined in services/alert_kinds.py)
+__all__ = [
+    "AlertEngine",
+    "CRASH",
+    "CRASH_LOOP",
+    "MB",
+    "MEMORY_HIGH",
+    "MEMORY_NORMAL",
+    "PM2_DOWN",
+    "RESTARTED_ELSEWHERE",
+    "SERVER_BACK",
+    "SERVER_UNREACHABLE",
+    "STOPPED_ELSEWHERE",
+    "Alert",
+    "AlertSettings",
+]
 
 
 class AlertEngine:
@@ -133,8 +75,8 @@ class AlertEngine:
     ) -> None:
         self.settings = settings or AlertSettings()
         self.clock = clock
-        self._apps: dict[tuple[str, str], _AppState] = {}
-        self._servers: dict[str, _ServerState] = {}
+        self._apps: dict[tuple[str, str], AppWatch] = {}
+        self._servers: dict[str, ServerWatch] = {}
         self._expected: dict[tuple[str, str], tuple[str, float]] = {}
         self._running: dict[tuple[str, str], tuple[str, int]] = {}  # begin() without end() yet
         self._silenced: dict[tuple[str, str], float] = {}
@@ -338,7 +280,7 @@ class AlertEngine:
 
     # --- memory ------------------------------------------------------------------------------
 
-    def _memory(self, sid: str, name: str, state: _AppState, now_app: AppStatus) -> list[Alert]:
+    def _memory(self, sid: str, name: str, state: AppWatch, now_app: AppStatus) -> list[Alert]:
         if now_app.status != "online" or now_app.memory_bytes <= 0:
             return []
         now, used, s = self.clock(), now_app.memory_bytes, self.settings
@@ -359,7 +301,7 @@ class AlertEngine:
                                 f"{name} on {sid} is back to {used / MB:.0f} MB")]  # fmt: skip
         return []
 
-    def _threshold(self, sid: str, name: str, state: _AppState) -> int | None:
+    def _threshold(self, sid: str, name: str, state: AppWatch) -> int | None:
         if (sid, name) in self._thresholds and self._thresholds[(sid, name)] is not None:
             return self._thresholds[(sid, name)]
         if state.memory_high_at is not None:
@@ -374,7 +316,7 @@ class AlertEngine:
 
     # --- servers -----------------------------------------------------------------------------
 
-    def _down(self, srv: _ServerState, kind: str, reason: str) -> None:
+    def _down(self, srv: ServerWatch, kind: str, reason: str) -> None:
         if srv.down_since is None:
             srv.down_since, srv.alerted = self.clock(), False
         srv.down_kind, srv.down_reason = kind, reason
@@ -422,11 +364,11 @@ class AlertEngine:
                 out.append(a)
         return [a for a in out if self.silenced_until(a.server, a.app) is None]
 
-    def _app(self, sid: str, name: str) -> _AppState:
-        return self._apps.setdefault((sid, name), _AppState())
+    def _app(self, sid: str, name: str) -> AppWatch:
+        return self._apps.setdefault((sid, name), AppWatch())
 
-    def _server(self, sid: str) -> _ServerState:
-        return self._servers.setdefault(sid, _ServerState())
+    def _server(self, sid: str) -> ServerWatch:
+        return self._servers.setdefault(sid, ServerWatch())
 
 
 def _epoch(text: object) -> float | None:
