@@ -26,6 +26,7 @@ from typing import Literal
 import keyring
 import keyring.backend
 import keyring.errors
+from jaraco.classes.properties import classproperty  # keyring's own (a dependency of it)
 
 from ereg_desktop.errors import EregError
 from ereg_desktop.store.app_log import remember_secret
@@ -365,7 +366,12 @@ class ProcessMemoryBackend(keyring.backend.KeyringBackend):
     or a file, and everything is gone when the process ends. For a profile whose secrets are
     made for the session (the embedded demo's key), never for the operator's own."""
 
-    priority = 0  # never chosen by keyring itself
+    @classproperty
+    def priority(cls) -> float:
+        # not viable for keyring's own choice: a subclass of KeyringBackend is a candidate
+        # wherever this module is imported, and a key "stored" here when the OS keyring is
+        # missing would be lost at exit without a word
+        raise RuntimeError("only for a profile that asks for it (the demo's)")
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]

@@ -101,3 +101,18 @@ class FailingKeyring(LimitedKeyring):
     @classmethod
     def arm(cls, fail_at: int) -> None:
         cls.fail_at, cls.seen = fail_at, 0
+
+
+def test_the_process_memory_backend_is_never_keyrings_own_choice() -> None:
+    """A subclass of KeyringBackend is a candidate wherever it is imported: with no OS keyring,
+    keyring must not pick the demo's in-memory one (a key "stored" there is lost at exit)."""
+    import keyring.backend
+
+    from ereg_desktop.store.secrets import ProcessMemoryBackend, memory_secret_store
+
+    assert not ProcessMemoryBackend.viable
+    viable = {type(k) for k in keyring.backend.get_all_keyring()}
+    assert ProcessMemoryBackend not in viable
+    store = memory_secret_store()  # still usable when asked for by name
+    store.put("probe", "value")
+    assert store.get("probe") == "value"
