@@ -34,9 +34,16 @@ LOCAL_EXCLUDES = ("FAIL_SETUP", ".setup-seconds", "build/", "node_modules/", SCA
 MODEL_LABELS = ("Business registration", "legend")
 
 
+# the app's node sources and update-translations, shared with the embedded demo (the tests'
+# own pm2-deploy stays here: the demo's builds without npm)
+DEMO_DATA = resources.files("ereg_desktop.demo").joinpath("data")
+
+
 def data_text(name: str) -> str:
-    """A data file shipped in this package (node sources, helper scripts)."""
-    return resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    """A data file of the test server: this package's own, else the embedded demo's."""
+    own = resources.files(__package__).joinpath("data", name)
+    chosen = own if own.is_file() else DEMO_DATA.joinpath(name)
+    return chosen.read_text(encoding="utf-8")
 
 
 def json_text(obj: object) -> str:
